@@ -1,0 +1,1 @@
+"""Watchlists: parsers for the published formats and the versioned store."""
