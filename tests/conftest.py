@@ -17,3 +17,45 @@ def lists_dir() -> Path:
     if not LISTS.is_dir():
         pytest.skip("../shared/data/lists is not beside the repository")
     return LISTS
+
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_available() -> bool:
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(PG_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path):
+    """Settings for a fresh, empty database: a SQLite file, or a private
+    schema on the local PostgreSQL server."""
+    from chokepoint.settings import Settings
+
+    if request.param == "sqlite":
+        yield Settings(home=tmp_path / "home")
+        return
+    if not _pg_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    import uuid
+
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    yield Settings(home=tmp_path / "home", database_url=url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    engine.dispose()

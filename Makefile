@@ -1,0 +1,40 @@
+# chokepoint: the two set-up commands are `make run` and `make test`.
+# Everything is installed into .venv by these targets; nothing by hand.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test install install-dev bench bench-load clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
+
+## make run: install, load the bundled lists on first use, screen the example parties
+run: $(STAMP)
+	$(BIN)/chokepoint lists load --bundled
+	$(BIN)/chokepoint screen examples/parties.csv
+
+## make test: install the dev dependencies and run the whole suite
+test: $(DEV_STAMP)
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+## make bench: the benchmarks under bench/ (results go to BENCHMARKS.md)
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/load_lists.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

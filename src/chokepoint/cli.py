@@ -1,0 +1,252 @@
+"""The ``chokepoint`` command: a thin shell over the library.
+
+Each command builds the objects it needs from one :class:`Settings`
+(read from the environment here, at the edge) and prints the result, as a
+table for people or as JSON (``--json``) for programs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chokepoint.settings import Settings
+
+app = typer.Typer(
+    help="Screen parties and orders against sanctions and export-control lists.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+lists_app = typer.Typer(help="Load, inspect and compare list versions.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Optional[Path], typer.Option(help="Data folder (default $CHOKEPOINT_HOME or ~/.local/share/chokepoint).")
+    ] = None,
+    database_url: Annotated[
+        Optional[str], typer.Option(help="SQLAlchemy database URL (default: SQLite file in the data folder).")
+    ] = None,
+) -> None:
+    """chokepoint: due-diligence screening."""
+    ctx.obj = Settings.from_env(home=home, database_url=database_url)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _open_store(ctx: typer.Context):
+    from chokepoint.lists.store import ListStore
+
+    return ListStore.open(_settings(ctx))
+
+
+# --- lists ----------------------------------------------------------------
+
+
+@lists_app.command("load")
+def lists_load(
+    ctx: typer.Context,
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="A list file, or a folder of a multi-file list.")] = None,
+    bundled: Annotated[bool, typer.Option("--bundled", help="Load the lists bundled with chokepoint.")] = False,
+    dataset: Annotated[Optional[str], typer.Option(help="Dataset name (default: the format's usual dataset).")] = None,
+    activate: Annotated[
+        Optional[bool], typer.Option("--activate/--no-activate", help="Force or prevent activation.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Load list files into the versioned store (identical files: no-op)."""
+    from chokepoint.lists.loader import load_bundled, load_path
+
+    if not bundled and not paths:
+        raise typer.BadParameter("give a PATH or --bundled")
+    store = _open_store(ctx)
+    reports = []
+    if bundled:
+        with console.status("Loading bundled lists…"):
+            reports.extend(load_bundled(store, [dataset] if dataset else None))
+    for path in paths or []:
+        reports.append(load_path(store, path, dataset, activate))
+    if as_json:
+        _print_json([_report_json(r) for r in reports])
+    else:
+        _print_load_reports(reports)
+    if any(not r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+def _report_json(report) -> dict:
+    out = {"source": report.source, "dataset": report.dataset, "ok": report.ok, "error": report.error}
+    if report.outcome:
+        out.update(
+            version=report.outcome.version.to_json(),
+            created=report.outcome.created,
+            activated=report.outcome.activated,
+            note=report.outcome.note,
+        )
+    return out
+
+
+def _print_load_reports(reports) -> None:
+    table = Table(title="List loads")
+    for col in ("dataset", "version", "entities", "targets", "warnings", "result"):
+        table.add_column(col)
+    for r in reports:
+        if not r.ok:
+            table.add_row(r.dataset or "?", "-", "-", "-", "-", f"[red]error[/red]")
+            continue
+        v = r.outcome.version
+        if not r.outcome.created:
+            result = "unchanged"
+        elif r.outcome.activated:
+            result = "[green]loaded, active[/green]"
+        else:
+            result = "loaded, not active"
+        warn = sum(v.warnings.get("counts", {}).values())
+        table.add_row(v.dataset, v.id, str(v.entity_count), str(v.target_count), str(warn), result)
+    console.print(table)
+    for r in reports:
+        if r.error:
+            err_console.print(f"[red]error[/red] {r.error}")
+        elif r.outcome and r.outcome.note and r.outcome.created:
+            err_console.print(f"note: {r.outcome.version.dataset}: {r.outcome.note}")
+        if r.warnings:
+            counts = {}
+            for w in r.warnings:
+                counts[w.code] = counts.get(w.code, 0) + 1
+            summary = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
+            err_console.print(f"warnings {r.dataset}: {summary} (first: {r.warnings[0]})")
+
+
+@lists_app.command("status")
+def lists_status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """One row per dataset: active version, publication date, counts."""
+    store = _open_store(ctx)
+    versions = store.versions()
+    rows = []
+    for name in store.datasets():
+        mine = [v for v in versions if v.dataset == name]
+        active = next((v for v in mine if v.active), None)
+        rows.append({"dataset": name, "versions": len(mine), "active_version": active.to_json() if active else None})
+    if as_json:
+        _print_json({"datasets": rows})
+        return
+    table = Table(title="Lists")
+    for col in ("dataset", "active version", "published", "loaded at", "targets", "by schema", "versions"):
+        table.add_column(col)
+    for row in rows:
+        v = row["active_version"]
+        if v is None:
+            table.add_row(row["dataset"], "-", "-", "-", "-", "-", str(row["versions"]))
+            continue
+        schemata = ", ".join(f"{k} {n}" for k, n in v["schemata"].items())
+        table.add_row(row["dataset"], v["id"], v["published"] or "-", v["loaded_at"][:19],
+                      str(v["target_count"]), schemata, str(row["versions"]))
+    console.print(table)
+
+
+@lists_app.command("versions")
+def lists_versions(
+    ctx: typer.Context,
+    dataset: Annotated[Optional[str], typer.Argument(help="Only this dataset.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Every stored version, newest first."""
+    versions = _open_store(ctx).versions(dataset)
+    if as_json:
+        _print_json({"versions": [v.to_json() for v in versions]})
+        return
+    table = Table(title="List versions")
+    for col in ("version", "dataset", "published", "loaded at", "targets", "active"):
+        table.add_column(col)
+    for v in versions:
+        table.add_row(v.id, v.dataset, str(v.published or "-"), v.loaded_at.isoformat()[:19],
+                      str(v.target_count), "yes" if v.active else "")
+    console.print(table)
+
+
+@lists_app.command("activate")
+def lists_activate(ctx: typer.Context, version: Annotated[str, typer.Argument(help="Version id.")]) -> None:
+    """Make a stored version the active one of its dataset."""
+    from chokepoint.lists.store import StoreError
+
+    try:
+        v = _open_store(ctx).activate(version)
+    except StoreError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{v.dataset}: {v.id} is active")
+
+
+@lists_app.command("diff")
+def lists_diff(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(help="Dataset name, e.g. us_ofac_sdn.")],
+    from_version: Annotated[Optional[str], typer.Option("--from", help="Older version id.")] = None,
+    to_version: Annotated[Optional[str], typer.Option("--to", help="Newer version id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Added, removed and changed entities between two versions."""
+    from chokepoint.lists.store import StoreError
+
+    try:
+        diff = _open_store(ctx).diff(dataset, from_version, to_version)
+    except StoreError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        _print_json(diff.to_json())
+        return
+    console.print(
+        f"{dataset}: {diff.from_version.id} → {diff.to_version.id}: "
+        f"[green]+{len(diff.added)}[/green] [red]-{len(diff.removed)}[/red] ~{len(diff.changed)}"
+    )
+    for label, items in (("added", diff.added), ("removed", diff.removed)):
+        for item in items[:20]:
+            console.print(f"  {label:8} {item.entity_id}  {item.caption}")
+        if len(items) > 20:
+            console.print(f"  … {len(items) - 20} more {label}")
+    for item in diff.changed[:20]:
+        what = ", ".join(item.changes)
+        console.print(f"  changed  {item.entity_id}  {item.caption}  ({what})")
+    if len(diff.changed) > 20:
+        console.print(f"  … {len(diff.changed) - 20} more changed")
+
+
+@lists_app.command("formats")
+def lists_formats() -> None:
+    """The list formats chokepoint can parse."""
+    from chokepoint.lists.parsers import parser_modules
+
+    table = Table(title="Formats")
+    table.add_column("format")
+    table.add_column("default dataset")
+    table.add_column("description")
+    for fmt, module in parser_modules().items():
+        doc = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+        table.add_row(fmt, module.DEFAULT_DATASET, doc)
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,77 @@
+"""Database tables of the versioned list store (SQLAlchemy 2 declarative).
+
+The schema is created and upgraded by Alembic (``chokepoint/migrations``);
+these classes are the single description both use.
+
+* ``datasets``: one row per list, pointing at its active version;
+* ``list_versions``: one immutable row per loaded source (content hash,
+  publication date, counts, warnings);
+* ``list_entities``: every entity of every version as FollowTheMoney JSON,
+  with a content hash so versions diff without reading the JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chokepoint.db import Base
+
+
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    active_version_id: Mapped[str | None] = mapped_column(
+        String(140), ForeignKey("list_versions.id", use_alter=True, name="fk_active_version")
+    )
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ListVersionRow(Base):
+    __tablename__ = "list_versions"
+    __table_args__ = (UniqueConstraint("dataset", "sha256", name="uq_version_content"),)
+
+    id: Mapped[str] = mapped_column(String(140), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(100), index=True)
+    format: Mapped[str] = mapped_column(String(50))
+    sha256: Mapped[str] = mapped_column(String(64))
+    published: Mapped[date | None] = mapped_column(Date)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    entity_count: Mapped[int] = mapped_column(Integer)
+    target_count: Mapped[int] = mapped_column(Integer)
+    schemata: Mapped[dict] = mapped_column(JSON)
+    files: Mapped[dict] = mapped_column(JSON)
+    warnings: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class ListEntityRow(Base):
+    __tablename__ = "list_entities"
+    __table_args__ = (Index("ix_list_entities_entity", "entity_id"),)
+
+    version_id: Mapped[str] = mapped_column(
+        String(140), ForeignKey("list_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    schema: Mapped[str] = mapped_column(String(40))
+    target: Mapped[bool] = mapped_column(Boolean)
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    caption: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)

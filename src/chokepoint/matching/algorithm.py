@@ -1,0 +1,86 @@
+"""The matching algorithm's self-description: name, version, features,
+weights and threshold. Served by the API at ``/algorithms`` and written
+into every explanation, so a score can be traced to the exact algorithm
+that produced it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    description: str
+    weight: float
+    #: "main" features set the score; "qualifier" features adjust it
+    kind: str = "qualifier"
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str
+    version: str
+    description: str
+    threshold: float
+    features: tuple[Feature, ...]
+    config: dict[str, float] = field(default_factory=dict)
+
+    def weight(self, feature: str) -> float:
+        for f in self.features:
+            if f.name == feature:
+                return f.weight
+        raise KeyError(feature)
+
+    def with_threshold(self, threshold: float) -> "Algorithm":
+        return replace(self, threshold=threshold)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "threshold": self.threshold,
+            "features": {
+                f.name: {"description": f.description, "weight": f.weight, "kind": f.kind} for f in self.features
+            },
+            "config": dict(self.config),
+        }
+
+
+CHOKEPOINT_V1 = Algorithm(
+    name="chokepoint-v1",
+    version="1.0.0",
+    description=(
+        "Rarity-weighted word alignment of names normalised with rigour (transliteration, legal forms, "
+        "name symbols) plus spelling families; generic words never match alone; conflicting words, "
+        "numbers, birth dates, countries and identifiers adjust the score."
+    ),
+    threshold=0.80,
+    features=(
+        Feature("name_similarity", "Best aligned name pair: matched word weight over all word weight "
+                "(Dice), words weighted by rarity and role.", 1.0, "main"),
+        Feature("identifier_match", "An exact strong identifier (IMO, MMSI, registration, tax, LEI, "
+                "SWIFT/BIC, passport, national id) in common: the score is raised to this weight.", 0.97, "main"),
+        Feature("identifier_conflict", "Both sides give an identifier of the same kind and none agree.",
+                -0.15),
+        Feature("birth_date_match", "A birth date agrees to the day.", 0.05),
+        Feature("birth_date_conflict", "Birth years differ by more than one for every pair.", -0.20),
+        Feature("country_match", "A country, nationality or citizenship in common.", 0.02),
+        Feature("country_conflict", "Both sides give countries and none agree.", -0.10),
+        Feature("address_match", "Addresses agree (rigour address comparison >= 0.8).", 0.03),
+    ),
+    config={
+        "weak_alias_factor": 0.95,
+        "transliterated_factor": 0.97,
+        "conflict_factor": 0.80,
+        "name_conflict_weight": 0.6,
+        "number_missing_factor": 0.75,
+        "number_conflict_factor": 0.5,
+        "generic_only_cap": 0.40,
+        "min_word_similarity": 0.70,
+    },
+)
+
+ALGORITHMS = {CHOKEPOINT_V1.name: CHOKEPOINT_V1}
+DEFAULT_ALGORITHM = CHOKEPOINT_V1

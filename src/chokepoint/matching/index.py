@@ -1,0 +1,243 @@
+"""Candidate retrieval: an in-memory inverted index over listed names.
+
+Every name of every listed entity is normalised once (``normalize``) and
+indexed under several keys per word, so that a query word finds the names
+it may be even when it is spelled differently:
+
+* the word itself, and its spelling family ("mohammed" → "muhammad");
+* its edit-distance-1 neighbours, through a deletion dictionary over the
+  vocabulary (a word and a misspelling of it share a one-letter deletion);
+* its phonetic key (metaphone) and consonant skeleton;
+* the name symbols rigour attaches (Wikidata name ids), which join scripts;
+* joined words: each name is also indexed under the concatenation of
+  adjacent words, so "JSCARGUMENT" finds "JSC ARGUMENT" and vice versa.
+
+A query accumulates, per listed name, the rarity weight (idf) of each query
+word that hit it, and only the best-scoring names go on to full scoring.
+Words so common that they say nothing (more than ``MAX_DF_SHARE`` of all
+names) are not used for retrieval. No query ever scans all names.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chokepoint.matching.normalize import GENERIC, LEGAL, NUM, STOP, NameForm, Token, normalize_name
+from chokepoint.matching.records import ListedRecord
+
+#: Bump when the index layout or its keys change; part of the cache key.
+INDEX_VERSION = "1"
+#: Keys in more than this share of names are not used to find candidates.
+MAX_DF_SHARE = 0.02
+#: Role multipliers of a word's rarity weight.
+ROLE_WEIGHT = {"name": 1.0, NUM: 1.0, GENERIC: 0.3, STOP: 0.15, LEGAL: 0.1}
+
+
+def deletes(word: str) -> set[str]:
+    """The word with one letter removed, for every position."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(slots=True)
+class IndexedName:
+    entity: int
+    kind: str
+    form: NameForm
+
+
+class NameIndex:
+    """The searchable name index over a set of listed records."""
+
+    def __init__(self) -> None:
+        self.records: list[ListedRecord] = []
+        self.names: list[IndexedName] = []
+        self.version_ids: tuple[str, ...] = ()
+        #: key → sorted int32 array of name positions
+        self.postings: dict[str, np.ndarray] = {}
+        #: one-letter deletion → vocabulary words
+        self.delete_map: dict[str, tuple[str, ...]] = {}
+        #: family → number of names containing it
+        self.df: dict[str, int] = {}
+        #: cleaned identifier → record positions
+        self.identifiers: dict[str, tuple[int, ...]] = {}
+        self._log_n = 1.0
+
+    # --- building -----------------------------------------------------------
+
+    @classmethod
+    def build(cls, records: Iterable[ListedRecord], version_ids: Iterable[str] = ()) -> "NameIndex":
+        index = cls()
+        index.version_ids = tuple(sorted(version_ids))
+        postings: dict[str, list[int]] = defaultdict(list)
+        identifiers: dict[str, list[int]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)
+        for record in records:
+            rid = len(index.records)
+            index.records.append(record)
+            for values in record.identifiers.values():
+                for value in values:
+                    identifiers[value].append(rid)
+            for kind, text in record.names:
+                for form in normalize_name(text, record.schema):
+                    nid = len(index.names)
+                    index.names.append(IndexedName(rid, kind, form))
+                    keys = set()
+                    for token in form.tokens:
+                        keys.update(_token_keys(token))
+                    keys.update(_joined_keys(form.tokens))
+                    for key in keys:
+                        postings[key].append(nid)
+                    for family in {t.family for t in form.tokens}:
+                        df[family] += 1
+        vocabulary = {k[2:] for k in postings if k.startswith("w:")}
+        delete_map: dict[str, list[str]] = defaultdict(list)
+        for word in vocabulary:
+            if len(word) >= 4 and not word.isdigit():
+                for variant in deletes(word):
+                    delete_map[variant].append(word)
+        index.delete_map = {k: tuple(v) for k, v in delete_map.items()}
+        index.postings = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+        index.df = dict(df)
+        index.identifiers = {k: tuple(sorted(set(v))) for k, v in identifiers.items()}
+        index._log_n = math.log(1 + len(index.names)) or 1.0
+        return index
+
+    # --- weights ------------------------------------------------------------
+
+    def weight(self, token: Token) -> float:
+        """How much a word says about identity: rarity times role."""
+        df = self.df.get(token.family, 0)
+        idf = math.log(1 + len(self.names) / (1 + df)) / self._log_n
+        return max(0.05, idf) * ROLE_WEIGHT.get(token.role, 1.0)
+
+    # --- retrieval ----------------------------------------------------------
+
+    def candidates(self, forms: list[NameForm], limit: int = 60) -> list[tuple[int, float]]:
+        """Listed name positions most likely to match any of ``forms``,
+        with their retrieval score (share of the query weight they hit)."""
+        max_df = max(50, int(MAX_DF_SHARE * len(self.names)))
+        best: dict[int, float] = {}
+        for form in forms:
+            weights = [self.weight(t) for t in form.tokens]
+            total = sum(weights) or 1.0
+            arrays: list[np.ndarray] = []
+            scores: list[np.ndarray] = []
+            for token, weight in zip(form.tokens, weights):
+                hits = self._token_hits(token, max_df)
+                if hits is not None:
+                    arrays.append(hits)
+                    scores.append(np.full(len(hits), weight / total, dtype=np.float32))
+            for hits in self._joined_hits(form.tokens, max_df):
+                arrays.append(hits)
+                scores.append(np.full(len(hits), 0.5, dtype=np.float32))
+            if not arrays:
+                continue
+            ids = np.concatenate(arrays)
+            vals = np.concatenate(scores)
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            vals = vals[order]
+            uniq, starts = np.unique(ids, return_index=True)
+            sums = np.add.reduceat(vals, starts)
+            if len(uniq) > limit:
+                top = np.argpartition(-sums, limit)[:limit]
+                uniq, sums = uniq[top], sums[top]
+            for nid, score in zip(uniq.tolist(), sums.tolist()):
+                if score > best.get(nid, 0.0):
+                    best[nid] = score
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        return ranked[:limit]
+
+    def _token_hits(self, token: Token, max_df: int) -> np.ndarray | None:
+        arrays = []
+        for key in _token_keys(token):
+            arr = self.postings.get(key)
+            if arr is not None and len(arr) <= max_df:
+                arrays.append(arr)
+        word = token.ascii
+        if len(word) >= 4 and not word.isdigit():
+            neighbours = set(self.delete_map.get(word, ()))
+            for variant in deletes(word):
+                neighbours.update(self.delete_map.get(variant, ()))
+                if ("w:" + variant) in self.postings:
+                    neighbours.add(variant)
+            neighbours.discard(word)
+            for other in neighbours:
+                arr = self.postings.get("w:" + other)
+                if arr is not None and len(arr) <= max_df:
+                    arrays.append(arr)
+        if not arrays:
+            return None
+        if len(arrays) == 1:
+            return arrays[0]
+        return np.unique(np.concatenate(arrays))
+
+    def _joined_hits(self, tokens: tuple[Token, ...], max_df: int) -> list[np.ndarray]:
+        """Names indexed under a word that equals adjacent query words
+        joined, or a query word that equals adjacent listed words joined."""
+        out = []
+        for key in _joined_keys(tokens):
+            arr = self.postings.get("w:" + key[2:])
+            if arr is not None and len(arr) <= max_df:
+                out.append(arr)
+        for token in tokens:
+            arr = self.postings.get("j:" + token.ascii)
+            if arr is not None and len(arr) <= max_df:
+                out.append(arr)
+        return out
+
+    def by_identifier(self, values: Iterable[str]) -> set[int]:
+        out: set[int] = set()
+        for value in values:
+            out.update(self.identifiers.get(value, ()))
+        return out
+
+    # --- cache --------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "NameIndex":
+        with path.open("rb") as fh:
+            index = pickle.load(fh)
+        if not isinstance(index, cls):
+            raise ValueError(f"{path} is not a chokepoint name index")
+        return index
+
+
+def _token_keys(token: Token) -> set[str]:
+    keys = {"w:" + token.ascii, "f:" + token.family}
+    if token.text != token.ascii:
+        keys.add("n:" + token.text)
+    if token.role in (LEGAL, STOP):
+        return keys
+    if token.phonetic and len(token.phonetic) >= 3:
+        keys.add("p:" + token.phonetic)
+    if len(token.skeleton) >= 3 and not token.skeleton.isdigit():
+        keys.add("k:" + token.skeleton)
+    for symbol in token.symbols:
+        keys.add("s:" + symbol)
+    return keys
+
+
+def _joined_keys(tokens: tuple[Token, ...]) -> set[str]:
+    """Adjacent words joined ("jsc" + "argument"), and the whole name."""
+    keys = set()
+    words = [t.ascii for t in tokens]
+    for i in range(len(words) - 1):
+        keys.add("j:" + words[i] + words[i + 1])
+    if 2 < len(words) <= 5:
+        keys.add("j:" + "".join(words))
+    return keys

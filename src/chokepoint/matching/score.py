@@ -1,0 +1,286 @@
+"""Scoring a candidate: names word by word, then the other evidence.
+
+Names are compared as bags of words aligned best-first (so word order does
+not matter), each word weighted by its rarity in the lists and its role
+(a legal form or a generic word like "TRADING" weighs little). The name
+score is the weighted Dice coefficient of the alignment, then:
+
+* only generic words / legal forms in common → capped (never an alert);
+* distinctive words left over on *both* sides (a substitution, as in
+  sibling companies "… Cold Chain Logistics" vs "… Cold Chain
+  Engineering") → multiplied down;
+* numbers must agree ("VICTORY 3" is not "VICTORY").
+
+The entity score is the best name pair's score adjusted by identifiers,
+birth dates, countries and addresses, clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from chokepoint.matching.algorithm import Algorithm
+from chokepoint.matching.explain import Explanation, FeatureEvidence, NameEvidence, WordEvidence
+from chokepoint.matching.index import NameIndex
+from chokepoint.matching.normalize import GENERIC, LEGAL, NAME, NUM, STOP, NameForm, Token
+from chokepoint.matching.records import STRONG_IDENTIFIERS, ListedRecord, PartyQuery
+
+_WEAK_ROLES = (LEGAL, STOP, GENERIC)
+
+
+def compare_words(q: Token, c: Token, min_similarity: float) -> tuple[float, str]:
+    """Similarity of two words in [0, 1] and how it was found."""
+    if q.ascii == c.ascii or q.text == c.text:
+        return 1.0, "exact"
+    if q.role == NUM or c.role == NUM:
+        return 0.0, "unmatched"
+    if q.family == c.family:
+        return 0.95, "spelling-family"
+    if q.symbols and c.symbols and not q.symbols.isdisjoint(c.symbols):
+        return 0.92, "name-symbol"
+    a, b = q.ascii, c.ascii
+    shortest = min(len(a), len(b))
+    if shortest <= 3:
+        return 0.0, "unmatched"
+    sim = Levenshtein.normalized_similarity(a, b)
+    how = "fuzzy"
+    if shortest <= 5 and Levenshtein.distance(a, b) > 1:
+        sim = min(sim, 0.6)
+    if q.phonetic and q.phonetic == c.phonetic and sim >= 0.6:
+        sim, how = max(sim, 0.8), "phonetic"
+    if len(q.skeleton) >= 3 and q.skeleton == c.skeleton and sim < 0.82:
+        sim, how = 0.82, "skeleton"
+    if sim < min_similarity:
+        return 0.0, "unmatched"
+    return sim, how
+
+
+@dataclass(slots=True)
+class _Word:
+    token: Token
+    weight: float
+
+
+def _merge_joined(words: list[_Word], other: list[_Word]) -> list[_Word]:
+    """Join adjacent words of ``words`` when the joined form is a word of
+    ``other`` ("JSC ARGUMENT" vs "JSCARGUMENT")."""
+    targets = {w.token.ascii for w in other}
+    i = 0
+    out: list[_Word] = []
+    while i < len(words):
+        if i + 1 < len(words):
+            joined = words[i].token.ascii + words[i + 1].token.ascii
+            if joined in targets:
+                first = words[i].token
+                token = Token(joined, joined, NAME, joined, joined, None, first.symbols)
+                out.append(_Word(token, max(words[i].weight, words[i + 1].weight)))
+                i += 2
+                continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
+def score_names(
+    query: NameForm, candidate: NameForm, kind: str, index: NameIndex, algorithm: Algorithm
+) -> NameEvidence:
+    """Compare two names word by word; the evidence carries the score."""
+    cfg = algorithm.config
+    qwords = [_Word(t, index.weight(t)) for t in query.tokens]
+    cwords = [_Word(t, index.weight(t)) for t in candidate.tokens]
+    qwords = _merge_joined(qwords, cwords)
+    cwords = _merge_joined(cwords, qwords)
+
+    pairs = []
+    for i, q in enumerate(qwords):
+        for j, c in enumerate(cwords):
+            sim, how = compare_words(q.token, c.token, cfg["min_word_similarity"])
+            if sim > 0:
+                pairs.append((sim, i, j, how))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    evidence: list[WordEvidence] = []
+    matched = 0.0
+    distinctive = 0.0
+    for sim, i, j, how in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        q, c = qwords[i], cwords[j]
+        matched += sim * (q.weight + c.weight)
+        if q.token.role not in _WEAK_ROLES and c.token.role not in _WEAK_ROLES:
+            distinctive += sim * q.weight
+        evidence.append(WordEvidence(q.token.text, c.token.text, how, round(sim, 3), round(q.weight, 3), q.token.role))
+    left_q = [w for i, w in enumerate(qwords) if i not in used_q]
+    left_c = [w for j, w in enumerate(cwords) if j not in used_c]
+    for w in left_q:
+        evidence.append(WordEvidence(w.token.text, None, "unmatched", 0.0, round(w.weight, 3), w.token.role))
+    for w in left_c:
+        evidence.append(WordEvidence(None, w.token.text, "unmatched", 0.0, round(w.weight, 3), w.token.role))
+
+    total_q = sum(w.weight for w in qwords)
+    total_c = sum(w.weight for w in cwords)
+    score = matched / (total_q + total_c) if total_q + total_c else 0.0
+    notes: list[str] = []
+    score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
+    if kind == "weak":
+        score *= cfg["weak_alias_factor"]
+        notes.append("weak alias")
+    if candidate.transliterated or query.transliterated:
+        score *= cfg["transliterated_factor"]
+        notes.append("compared through transliteration")
+    return NameEvidence(
+        query=query.original,
+        candidate=candidate.original,
+        candidate_kind=kind,
+        score=round(min(1.0, max(0.0, score)), 4),
+        transliterated=candidate.transliterated or query.transliterated,
+        words=evidence,
+        notes=notes,
+    )
+
+
+def _apply_penalties(
+    score: float,
+    distinctive: float,
+    left_q: list[_Word],
+    left_c: list[_Word],
+    total_q: float,
+    total_c: float,
+    notes: list[str],
+    cfg: dict[str, float],
+) -> float:
+    if distinctive <= 0:
+        notes.append("only generic words or legal forms in common")
+        return min(score, cfg["generic_only_cap"])
+    num_q = [w for w in left_q if w.token.role == NUM]
+    num_c = [w for w in left_c if w.token.role == NUM]
+    if num_q and num_c:
+        score *= cfg["number_conflict_factor"]
+        notes.append("numbers differ")
+    elif num_q or num_c:
+        score *= cfg["number_missing_factor"]
+        notes.append("a number on one side only")
+    name_q = [w for w in left_q if w.token.role in (NAME, GENERIC)]
+    name_c = [w for w in left_c if w.token.role in (NAME, GENERIC)]
+    if name_q and name_c:
+        share_q = sum(w.weight for w in name_q) / total_q
+        share_c = sum(w.weight for w in name_c) / total_c
+        conflict = min(share_q, share_c)
+        score *= cfg["conflict_factor"] * (1 - cfg["name_conflict_weight"] * conflict)
+        notes.append("different words on both sides")
+    return score
+
+
+# --- entity level ------------------------------------------------------------
+
+
+def _year(value: str) -> int | None:
+    try:
+        return int(value[:4])
+    except (TypeError, ValueError):
+        return None
+
+
+def _birth_date_features(query: PartyQuery, record: ListedRecord, algorithm: Algorithm) -> list[FeatureEvidence]:
+    if not query.birth_dates or not record.birth_dates or record.schema != "Person":
+        return []
+    q, c = list(query.birth_dates), list(record.birth_dates)
+    full = [d for d in q if len(d) >= 10 and d[:10] in {x[:10] for x in c if len(x) >= 10}]
+    if full:
+        w = algorithm.weight("birth_date_match")
+        return [FeatureEvidence("birth_date_match", w, w, f"birth date {full[0]} agrees", q, c)]
+    years_q = {y for y in map(_year, q) if y}
+    years_c = {y for y in map(_year, c) if y}
+    if years_q and years_c and all(abs(a - b) > 1 for a in years_q for b in years_c):
+        w = algorithm.weight("birth_date_conflict")
+        return [FeatureEvidence("birth_date_conflict", w, w, "birth years differ by more than one", q, c)]
+    return [FeatureEvidence("birth_date_year", 0.0, 0.0, "birth year agrees (±1)", q, c)]
+
+
+def _country_features(query: PartyQuery, record: ListedRecord, algorithm: Algorithm) -> list[FeatureEvidence]:
+    if not query.countries or not record.countries:
+        return []
+    q, c = sorted(query.countries), sorted(record.countries)
+    common = query.countries & record.countries
+    if common:
+        w = algorithm.weight("country_match")
+        return [FeatureEvidence("country_match", w, w, f"country in common: {', '.join(sorted(common))}", q, c)]
+    w = algorithm.weight("country_conflict")
+    return [FeatureEvidence("country_conflict", w, w, "no country in common", q, c)]
+
+
+def identifier_evidence(query: PartyQuery, record: ListedRecord, algorithm: Algorithm) -> list[FeatureEvidence]:
+    """Exact strong identifiers in common, or a conflict within one kind."""
+    out: list[FeatureEvidence] = []
+    for group, values in record.identifiers.items():
+        if group not in STRONG_IDENTIFIERS:
+            continue
+        hits = (query.identifiers.get(group, frozenset()) | query.loose_identifiers) & values
+        if hits:
+            w = algorithm.weight("identifier_match")
+            value = sorted(hits)[0]
+            return [FeatureEvidence("identifier_match", w, w, f"{group} {value} agrees", [value], sorted(values))]
+    for group, values in query.identifiers.items():
+        if group in STRONG_IDENTIFIERS and record.identifiers.get(group) and not (record.identifiers[group] & values):
+            w = algorithm.weight("identifier_conflict")
+            out.append(FeatureEvidence("identifier_conflict", w, w, f"{group} numbers differ",
+                                       sorted(values), sorted(record.identifiers[group])))
+            break
+    return out
+
+
+def _address_features(query: PartyQuery, record: ListedRecord, algorithm: Algorithm) -> list[FeatureEvidence]:
+    if not query.addresses or not record.addresses:
+        return []
+    from rigour._core import match_addresses
+
+    best = match_addresses(list(query.addresses), list(record.addresses))
+    if best is not None and best.score >= 0.8:
+        w = algorithm.weight("address_match")
+        return [FeatureEvidence("address_match", w, w, f"address agrees ({best.detail})", [best.query], [best.result])]
+    return []
+
+
+def score_candidate(
+    query: PartyQuery,
+    record: ListedRecord,
+    name_evidence: NameEvidence | None,
+    algorithm: Algorithm,
+) -> Explanation:
+    """Combine the best name evidence with the other features."""
+    name_score = name_evidence.score if name_evidence else 0.0
+    features = [
+        FeatureEvidence(
+            "name_similarity",
+            name_score,
+            algorithm.weight("name_similarity"),
+            f"{name_evidence.candidate_kind} '{name_evidence.candidate}'" if name_evidence else "no name compared",
+            [name_evidence.query] if name_evidence else [],
+            [name_evidence.candidate] if name_evidence else [],
+        )
+    ]
+    features += identifier_evidence(query, record, algorithm)
+    features += _birth_date_features(query, record, algorithm)
+    features += _country_features(query, record, algorithm)
+    features += _address_features(query, record, algorithm)
+    score = name_score
+    for feature in features[1:]:
+        if feature.name == "identifier_match":
+            score = max(score, feature.contribution)
+        else:
+            score += feature.contribution
+    score = round(min(1.0, max(0.0, score)), 4)
+    return Explanation(
+        algorithm=algorithm.name,
+        algorithm_version=algorithm.version,
+        score=score,
+        threshold=algorithm.threshold,
+        match=score >= algorithm.threshold,
+        name=name_evidence,
+        features=features,
+    )

@@ -1,0 +1,158 @@
+"""Screening one party: normalise → candidates → score → rank.
+
+``Screener`` holds a :class:`NameIndex` and an :class:`Algorithm`. It is
+read-only after construction, so one screener serves many threads or is
+copied into worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+
+from followthemoney import model
+
+from chokepoint.matching.algorithm import DEFAULT_ALGORITHM, Algorithm
+from chokepoint.matching.explain import Explanation, NameEvidence
+from chokepoint.matching.index import NameIndex
+from chokepoint.matching.normalize import NameForm, normalize_name
+from chokepoint.matching.records import ListedRecord, PartyQuery
+from chokepoint.matching.score import score_candidate, score_names
+
+#: Listed names fully scored per query (retrieval keeps the best ones).
+CANDIDATE_NAMES = 60
+
+
+@dataclass(slots=True)
+class Match:
+    """One listed entity scored against the query."""
+
+    record: ListedRecord
+    explanation: Explanation
+
+    @property
+    def score(self) -> float:
+        return self.explanation.score
+
+    @property
+    def is_match(self) -> bool:
+        return self.explanation.match
+
+    def to_json(self) -> dict:
+        r = self.record
+        return {
+            "entity_id": r.entity_id,
+            "dataset": r.dataset,
+            "source_id": r.source_id,
+            "list_version": r.version_id,
+            "name": r.caption,
+            "schema": r.schema,
+            "programs": list(r.programs),
+            "score": self.score,
+            "match": self.is_match,
+            "explanation": self.explanation.to_json(),
+        }
+
+
+@lru_cache(maxsize=256)
+def schemata_match(query_schema: str, listed_schema: str) -> bool:
+    """A person never matches a vessel; a company never matches a person."""
+    try:
+        return model.get(query_schema).can_match(model.get(listed_schema))
+    except (AttributeError, TypeError):
+        return False
+
+
+class Screener:
+    """Finds and scores the listed entities a party may be."""
+
+    def __init__(self, index: NameIndex, algorithm: Algorithm = DEFAULT_ALGORITHM) -> None:
+        self.index = index
+        self.algorithm = algorithm
+
+    def with_algorithm(self, algorithm: Algorithm) -> "Screener":
+        return Screener(self.index, algorithm)
+
+    def query_forms(self, query: PartyQuery) -> list[NameForm]:
+        forms: list[NameForm] = []
+        for name in query.names:
+            forms.extend(normalize_name(name, query.schema))
+        return forms
+
+    def match(
+        self,
+        query: PartyQuery,
+        limit: int = 10,
+        threshold: float | None = None,
+        datasets: Collection[str] | None = None,
+        exclude_datasets: Collection[str] = (),
+        exclude_schemata: Collection[str] = (),
+        exclude_entity_ids: Collection[str] = (),
+        candidates: int = CANDIDATE_NAMES,
+    ) -> list[Match]:
+        """Scored listed entities, best first; ``threshold`` (default: the
+        algorithm's) filters, ``limit`` cuts."""
+        if model.get(query.schema) is None:
+            raise ValueError(f"unknown schema {query.schema!r}")
+        forms = self.query_forms(query)
+        index = self.index
+        best_names: dict[int, list[int]] = {}
+        for nid, _ in index.candidates(forms, limit=candidates):
+            best_names.setdefault(index.names[nid].entity, []).append(nid)
+        identifier_values = set(query.loose_identifiers)
+        for values in query.identifiers.values():
+            identifier_values.update(values)
+        for rid in index.by_identifier(identifier_values):
+            best_names.setdefault(rid, [])
+        matches: list[Match] = []
+        for rid, nids in best_names.items():
+            record = index.records[rid]
+            if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
+                continue
+            evidence = self._best_name(forms, nids)
+            explanation = score_candidate(query, record, evidence, self.algorithm)
+            matches.append(Match(record, explanation))
+        matches.sort(key=lambda m: (-m.score, m.record.entity_id))
+        cut = self.algorithm.threshold if threshold is None else threshold
+        return [m for m in matches if m.score >= cut][:limit]
+
+    def _admissible(
+        self,
+        record: ListedRecord,
+        query: PartyQuery,
+        datasets: Collection[str] | None,
+        exclude_datasets: Collection[str],
+        exclude_schemata: Collection[str],
+        exclude_entity_ids: Collection[str],
+    ) -> bool:
+        if datasets is not None and record.dataset not in datasets:
+            return False
+        if record.dataset in exclude_datasets or record.schema in exclude_schemata:
+            return False
+        if record.entity_id in exclude_entity_ids:
+            return False
+        return schemata_match(query.schema, record.schema)
+
+    def _best_name(self, forms: list[NameForm], nids: list[int]) -> NameEvidence | None:
+        best: NameEvidence | None = None
+        for nid in nids:
+            indexed = self.index.names[nid]
+            for form in forms:
+                evidence = score_names(form, indexed.form, indexed.kind, self.index, self.algorithm)
+                if best is None or evidence.score > best.score:
+                    best = evidence
+        return best
+
+    def compare(self, query: PartyQuery, record: ListedRecord) -> Explanation:
+        """Score one query against one record, all names against all names
+        (used by ``chokepoint compare`` and the pair benchmarks)."""
+        forms = self.query_forms(query)
+        best: NameEvidence | None = None
+        for kind, text in record.names:
+            for cform in normalize_name(text, record.schema):
+                for form in forms:
+                    evidence = score_names(form, cform, kind, self.index, self.algorithm)
+                    if best is None or evidence.score > best.score:
+                        best = evidence
+        return score_candidate(query, record, best, self.algorithm)
