@@ -248,5 +248,154 @@ def lists_formats() -> None:
     console.print(table)
 
 
+# --- screening ----------------------------------------------------------------
+
+
+def _screener(ctx: typer.Context, threshold: float | None = None):
+    from chokepoint.matching.engine import load_screener
+
+    settings = _settings(ctx)
+    store = _open_store(ctx)
+    if not store.active_versions():
+        err_console.print("[red]error[/red] no lists are loaded: run `chokepoint lists load --bundled`")
+        raise typer.Exit(1)
+    with console.status("Loading the name index…"):
+        screener = load_screener(store, settings, progress=lambda m: err_console.print(m))
+    if threshold is not None:
+        screener = screener.with_algorithm(screener.algorithm.with_threshold(threshold))
+    return screener
+
+
+@app.command("match")
+def match_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the party to screen.")],
+    schema: Annotated[str, typer.Option(help="Person, Company, Organization, LegalEntity, Vessel or Airplane.")] = "LegalEntity",
+    country: Annotated[Optional[list[str]], typer.Option(help="Country (name or ISO code); repeatable.")] = None,
+    birth_date: Annotated[Optional[str], typer.Option(help="Birth date (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
+    identifier: Annotated[Optional[list[str]], typer.Option(help="An identifier (IMO, registration, passport…).")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Address of the party.")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Alert threshold (default: the algorithm's).")] = None,
+    limit: Annotated[int, typer.Option(help="Matches to show.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Screen one party and show the ranked matches with their explanation."""
+    from chokepoint.matching.records import PartyQuery
+
+    screener = _screener(ctx, threshold)
+    query = PartyQuery.build(name, schema, country, birth_date, identifier, address)
+    try:
+        matches = screener.match(query, limit=limit)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if as_json:
+        _print_json({"query": name, "algorithm": screener.algorithm.describe(),
+                     "matches": [m.to_json() for m in matches]})
+        return
+    if not matches:
+        console.print(f"[green]clear[/green]: no listed entity scores ≥ {screener.algorithm.threshold}")
+        return
+    for m in matches:
+        _print_match(m)
+
+
+def _print_match(m) -> None:
+    r, e = m.record, m.explanation
+    console.print(f"[bold]{m.score:.3f}[/bold] {r.caption} [dim]({r.schema}, {r.dataset} {r.source_id}, "
+                  f"{', '.join(r.programs) or '-'})[/dim]")
+    if e.name:
+        console.print(f"   name: {e.name.query!r} ~ {e.name.candidate_kind} {e.name.candidate!r} = {e.name.score:.3f}")
+        words = ", ".join(f"{w.query or '-'}~{w.candidate or '-'} ({w.how} {w.similarity:.2f})" for w in e.name.words)
+        console.print(f"   words: {words}")
+        if e.name.notes:
+            console.print(f"   notes: {'; '.join(e.name.notes)}")
+    for f in e.features[1:]:
+        console.print(f"   {f.name}: {f.contribution:+.2f} ({f.detail})")
+
+
+@app.command("compare")
+def compare_cmd(
+    ctx: typer.Context,
+    name1: Annotated[Optional[str], typer.Argument(help="First name.")] = None,
+    name2: Annotated[Optional[str], typer.Argument(help="Second name.")] = None,
+    schema: Annotated[str, typer.Option(help="Schema of both names.")] = "LegalEntity",
+    pairs: Annotated[Optional[Path], typer.Option(help="CSV with columns name1,name2,schema.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output CSV for --pairs (adds score,match).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Score two names against each other (or every pair of a CSV)."""
+    from chokepoint.matching.compare import compare_names, compare_pairs_file
+
+    screener = _screener(ctx)
+    if pairs is not None:
+        if out is None:
+            raise typer.BadParameter("--pairs needs --out")
+        counts = compare_pairs_file(screener, pairs, out)
+        console.print(f"scored {counts['pairs']} pairs ({counts['errors']} errors) into {out}")
+        if counts["errors"]:
+            raise typer.Exit(1)
+        return
+    if not name1 or not name2:
+        raise typer.BadParameter("give NAME1 and NAME2, or --pairs")
+    explanation = compare_names(screener, name1, name2, schema)
+    if as_json:
+        _print_json(explanation.to_json())
+        return
+    console.print(f"score {explanation.score:.3f} ({'match' if explanation.match else 'no match'}, "
+                  f"threshold {explanation.threshold})")
+    if explanation.name:
+        for w in explanation.name.words:
+            console.print(f"   {w.query or '-'} ~ {w.candidate or '-'}: {w.how} {w.similarity:.2f} (weight {w.weight:.2f})")
+        for note in explanation.name.notes:
+            console.print(f"   note: {note}")
+
+
+@app.command("screen")
+def screen_cmd(
+    ctx: typer.Context,
+    input: Annotated[Path, typer.Argument(help="CSV, JSONL or XLSX with columns id,name,schema,country,birth_date,identifier,address.")],
+    out: Annotated[Optional[Path], typer.Option(help="Output file (.csv, .jsonl or .xlsx); default: print a table.")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Alert threshold (default: the algorithm's).")] = None,
+    limit: Annotated[int, typer.Option(help="Matches kept per row.")] = 10,
+    workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+) -> None:
+    """Screen a file of parties; bad rows become error rows, never dropped."""
+    from rich.progress import Progress
+
+    from chokepoint.matching.batch import InputError, read_rows, screen_file, screen_rows
+
+    screener = _screener(ctx, threshold)
+    try:
+        if out is None:
+            results = list(screen_rows(screener, read_rows(input), None, limit, workers=1))
+            _print_screen_table(results, screener.algorithm.threshold)
+            return
+        with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+            task = progress.add_task("screening", total=None)
+            counts = screen_file(screener, input, out, None, limit, workers,
+                                 on_row=lambda _r: progress.advance(task))
+    except InputError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{sum(counts.values())} rows: {counts['alert']} alert, {counts['clear']} clear, "
+                  f"{counts['error']} error → {out}")
+
+
+def _print_screen_table(results, threshold: float) -> None:
+    table = Table(title=f"Screening (threshold {threshold})")
+    for col in ("id", "name", "status", "score", "best match", "list", "source id"):
+        table.add_column(col)
+    for r in results:
+        if r.status == "error":
+            table.add_row(r.id, r.name, "[red]error[/red]", "", r.error or "", "", "")
+        elif r.matches:
+            m = r.matches[0]
+            table.add_row(r.id, r.name, "[red]alert[/red]", f"{m['score']:.3f}", m["name"], m["dataset"],
+                          str(m["source_id"] or ""))
+        else:
+            table.add_row(r.id, r.name, "[green]clear[/green]", "", "", "", "")
+    console.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

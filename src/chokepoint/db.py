@@ -54,7 +54,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

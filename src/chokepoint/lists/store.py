@@ -356,7 +356,7 @@ class ListStore:
             ListEntityRow.version_id == vid, ListEntityRow.target.is_(True)
         )
         with self.engine.connect() as conn:
-            return dict(conn.execute(query).tuples().all())
+            return dict(conn.execute(query).all())
 
     def _entity_data(self, vid: str, ids: list[str]) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -366,7 +366,7 @@ class ListStore:
                 query = select(ListEntityRow.entity_id, ListEntityRow.data).where(
                     ListEntityRow.version_id == vid, ListEntityRow.entity_id.in_(chunk)
                 )
-                out.update(conn.execute(query).tuples().all())
+                out.update(conn.execute(query).all())
         return out
 
 

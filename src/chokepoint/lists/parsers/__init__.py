@@ -33,6 +33,7 @@ _MODULES = [
     "nsfreg_json",
     "restricted_parties_json",
     "ftm_json",
+    "os_simple_csv",
 ]
 
 

@@ -1,0 +1,78 @@
+"""Build the screener from the store, with an on-disk index cache.
+
+The index is built from the active list versions and written to a cache
+file whose name is derived from those versions, the index layout version
+and the normalisation data, so a restart (or a second worker) with the
+same lists loads it in seconds, and any list change builds a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from chokepoint.lists.store import ListStore, ListVersion
+from chokepoint.matching.algorithm import DEFAULT_ALGORITHM, Algorithm
+from chokepoint.matching.index import INDEX_VERSION, NameIndex
+from chokepoint.matching.normalize import DATA
+from chokepoint.matching.records import ListedRecord
+from chokepoint.matching.screener import Screener
+from chokepoint.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def index_key(versions: list[ListVersion]) -> str:
+    """Cache key: the active versions and everything that shapes the index."""
+    digest = hashlib.sha256(f"index:{INDEX_VERSION}\n".encode())
+    for path in sorted(DATA.glob("*.yaml")):
+        digest.update(path.read_bytes())
+    for vid in sorted(v.id for v in versions):
+        digest.update(vid.encode() + b"\n")
+    return digest.hexdigest()[:20]
+
+
+def index_path(settings: Settings, versions: list[ListVersion]) -> Path:
+    return settings.cache_dir / f"index-{index_key(versions)}.pickle"
+
+
+def listed_records(store: ListStore, versions: list[ListVersion]):
+    for version in versions:
+        for entity in store.entities(version.id, targets_only=True):
+            yield ListedRecord.from_entity(entity, version.id)
+
+
+def load_index(
+    store: ListStore,
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+) -> NameIndex:
+    """The index over the active versions: from the cache, or built."""
+    versions = store.active_versions()
+    path = index_path(settings, versions)
+    if path.exists():
+        try:
+            return NameIndex.load(path)
+        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            log.warning("index cache %s unreadable (%s); rebuilding", path, exc)
+    if progress:
+        progress(f"building the name index over {len(versions)} lists")
+    index = NameIndex.build(listed_records(store, versions), [v.id for v in versions])
+    index.save(path)
+    for old in path.parent.glob("index-*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return index
+
+
+def load_screener(
+    store: ListStore,
+    settings: Settings,
+    algorithm: Algorithm = DEFAULT_ALGORITHM,
+    progress: Callable[[str], None] | None = None,
+) -> Screener:
+    if settings.threshold is not None:
+        algorithm = algorithm.with_threshold(settings.threshold)
+    return Screener(load_index(store, settings, progress), algorithm)
