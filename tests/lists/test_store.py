@@ -43,7 +43,7 @@ def test_versions_diff_and_noop(settings, sdn_results):
     # 2021 → 2023: the Qods Aviation individuals designated in between are added
     diff = store.diff("us_ofac_sdn", first.version.id, second.version.id)
     added = {c.entity_id for c in diff.added}
-    assert "us_ofac_sdn-40416" in added  # DAMAVANDIAN, Ghassem
+    assert "us-ofac-sdn-40416" in added  # DAMAVANDIAN, Ghassem
     assert len(diff.added) > 2000
     # default: the two newest versions (by load order, none has a date)
     default = store.diff("us_ofac_sdn")
@@ -54,7 +54,7 @@ def test_versions_diff_and_noop(settings, sdn_results):
     some = next(iter(changed.values()))
     assert some.changes and all("added" in v and "removed" in v for v in some.changes.values())
     # older versions stay readable
-    old = store.get_entity("us_ofac_sdn-306", first.version.id)
+    old = store.get_entity("us-ofac-sdn-306", first.version.id)
     assert old is not None and "BANCO NACIONAL DE CUBA" in old.get("name")
 
 

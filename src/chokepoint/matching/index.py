@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from chokepoint.matching.normalize import GENERIC, LEGAL, NUM, STOP, NameForm, Token, normalize_name
+from chokepoint.matching.normalize import GENERIC, LEGAL, NUM, STOP, NameForm, Token, Word, normalize_name
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "1"
+INDEX_VERSION = "4"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: Role multipliers of a word's rarity weight.
@@ -50,6 +50,10 @@ class IndexedName:
     entity: int
     kind: str
     form: NameForm
+    #: the form's words with their weights, computed once at build time
+    words: tuple[Word, ...] = ()
+    #: sum of the words' weights
+    total: float = 0.0
 
 
 class NameIndex:
@@ -68,6 +72,8 @@ class NameIndex:
         #: cleaned identifier → record positions
         self.identifiers: dict[str, tuple[int, ...]] = {}
         self._log_n = 1.0
+        #: word-weight total of each listed name, by position
+        self.totals: np.ndarray = np.zeros(0, dtype=np.float32)
 
     # --- building -----------------------------------------------------------
 
@@ -107,6 +113,10 @@ class NameIndex:
         index.df = dict(df)
         index.identifiers = {k: tuple(sorted(set(v))) for k, v in identifiers.items()}
         index._log_n = math.log(1 + len(index.names)) or 1.0
+        for indexed in index.names:
+            indexed.words = index.words(indexed.form)
+            indexed.total = sum(w.weight for w in indexed.words)
+        index.totals = np.asarray([n.total for n in index.names], dtype=np.float32)
         return index
 
     # --- weights ------------------------------------------------------------
@@ -117,14 +127,19 @@ class NameIndex:
         idf = math.log(1 + len(self.names) / (1 + df)) / self._log_n
         return max(0.05, idf) * ROLE_WEIGHT.get(token.role, 1.0)
 
+    def words(self, form: NameForm) -> tuple[Word, ...]:
+        return tuple(Word(t, self.weight(t)) for t in form.tokens)
+
     # --- retrieval ----------------------------------------------------------
 
-    def candidates(self, forms: list[NameForm], limit: int = 60) -> list[tuple[int, float]]:
+    def candidates(self, forms: list[NameForm], limit: int = 60) -> list[tuple[int, float, int]]:
         """Listed name positions most likely to match any of ``forms``,
-        with their retrieval score (share of the query weight they hit)."""
+        with their retrieval score and the position of the form that hit
+        them best. The retrieval score estimates the name score: the Dice
+        coefficient of the query words that hit the name, as if exact."""
         max_df = max(50, int(MAX_DF_SHARE * len(self.names)))
-        best: dict[int, float] = {}
-        for form in forms:
+        best: dict[int, tuple[float, int]] = {}
+        for fi, form in enumerate(forms):
             weights = [self.weight(t) for t in form.tokens]
             total = sum(weights) or 1.0
             arrays: list[np.ndarray] = []
@@ -145,15 +160,18 @@ class NameIndex:
             ids = ids[order]
             vals = vals[order]
             uniq, starts = np.unique(ids, return_index=True)
-            sums = np.add.reduceat(vals, starts)
+            share = np.minimum(np.add.reduceat(vals, starts), 1.0)
+            # rank by the Dice the shared words would give if they matched
+            # exactly: a long listed name that shares one word ranks low
+            sums = 2.0 * share * total / (total + self.totals[uniq])
             if len(uniq) > limit:
                 top = np.argpartition(-sums, limit)[:limit]
                 uniq, sums = uniq[top], sums[top]
             for nid, score in zip(uniq.tolist(), sums.tolist()):
-                if score > best.get(nid, 0.0):
-                    best[nid] = score
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])
-        return ranked[:limit]
+                if nid not in best or score > best[nid][0]:
+                    best[nid] = (score, fi)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        return [(nid, score, fi) for nid, (score, fi) in ranked[:limit]]
 
     def _token_hits(self, token: Token, max_df: int) -> np.ndarray | None:
         arrays = []

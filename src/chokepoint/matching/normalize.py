@@ -71,6 +71,14 @@ class NameForm:
         return " ".join(t.text for t in self.tokens)
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A name word with its weight (rarity × role) in an index."""
+
+    token: Token
+    weight: float
+
+
 def type_tag(schema: str) -> NameTypeTag:
     if schema in _PERSON:
         return NameTypeTag.PER

@@ -17,21 +17,21 @@ birth dates, countries and addresses, clipped to [0, 1].
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rapidfuzz.distance import Levenshtein
 
 from chokepoint.matching.algorithm import Algorithm
 from chokepoint.matching.explain import Explanation, FeatureEvidence, NameEvidence, WordEvidence
 from chokepoint.matching.index import NameIndex
-from chokepoint.matching.normalize import GENERIC, LEGAL, NAME, NUM, STOP, NameForm, Token
+from chokepoint.matching.normalize import GENERIC, LEGAL, NAME, NUM, STOP, NameForm, Token, Word
 from chokepoint.matching.records import STRONG_IDENTIFIERS, ListedRecord, PartyQuery
 
 _WEAK_ROLES = (LEGAL, STOP, GENERIC)
 
 
-def compare_words(q: Token, c: Token, min_similarity: float) -> tuple[float, str]:
-    """Similarity of two words in [0, 1] and how it was found."""
+def compare_words(q: Token, c: Token, min_similarity: float, transliterated: bool = False) -> tuple[float, str]:
+    """Similarity of two words in [0, 1] and how it was found. Consonant
+    skeletons only count when a side was transliterated from a script that
+    does not write vowels ("mhmd" for Arabic محمد)."""
     if q.ascii == c.ascii or q.text == c.text:
         return 1.0, "exact"
     if q.role == NUM or c.role == NUM:
@@ -50,61 +50,74 @@ def compare_words(q: Token, c: Token, min_similarity: float) -> tuple[float, str
         sim = min(sim, 0.6)
     if q.phonetic and q.phonetic == c.phonetic and sim >= 0.6:
         sim, how = max(sim, 0.8), "phonetic"
-    if len(q.skeleton) >= 3 and q.skeleton == c.skeleton and sim < 0.82:
+    if transliterated and len(q.skeleton) >= 3 and q.skeleton == c.skeleton and sim < 0.82:
         sim, how = 0.82, "skeleton"
     if sim < min_similarity:
         return 0.0, "unmatched"
     return sim, how
 
 
-@dataclass(slots=True)
-class _Word:
-    token: Token
-    weight: float
+def name_words(form: NameForm, index: NameIndex) -> tuple[Word, ...]:
+    return index.words(form)
 
 
-def _merge_joined(words: list[_Word], other: list[_Word]) -> list[_Word]:
+def _merge_joined(words: tuple[Word, ...], other: tuple[Word, ...]) -> tuple[Word, ...]:
     """Join adjacent words of ``words`` when the joined form is a word of
     ``other`` ("JSC ARGUMENT" vs "JSCARGUMENT")."""
+    if len(words) < 2:
+        return words
     targets = {w.token.ascii for w in other}
     i = 0
-    out: list[_Word] = []
+    out: list[Word] = []
+    changed = False
     while i < len(words):
         if i + 1 < len(words):
             joined = words[i].token.ascii + words[i + 1].token.ascii
             if joined in targets:
                 first = words[i].token
                 token = Token(joined, joined, NAME, joined, joined, None, first.symbols)
-                out.append(_Word(token, max(words[i].weight, words[i + 1].weight)))
+                out.append(Word(token, max(words[i].weight, words[i + 1].weight)))
                 i += 2
+                changed = True
                 continue
         out.append(words[i])
         i += 1
-    return out
+    return tuple(out) if changed else words
 
 
-def score_names(
-    query: NameForm, candidate: NameForm, kind: str, index: NameIndex, algorithm: Algorithm
-) -> NameEvidence:
-    """Compare two names word by word; the evidence carries the score."""
-    cfg = algorithm.config
-    qwords = [_Word(t, index.weight(t)) for t in query.tokens]
-    cwords = [_Word(t, index.weight(t)) for t in candidate.tokens]
+#: (query ascii, candidate ascii) → (similarity, how); shared per query
+WordCache = dict
+
+
+def align_names(
+    qwords: tuple[Word, ...],
+    cwords: tuple[Word, ...],
+    kind: str,
+    transliterated: bool,
+    cfg: dict[str, float],
+    cache: WordCache,
+    evidence: list[WordEvidence] | None = None,
+    notes: list[str] | None = None,
+) -> float:
+    """Score of one name pair in [0, 1]. With ``evidence``/``notes``
+    lists given, they are filled with the word-by-word alignment."""
     qwords = _merge_joined(qwords, cwords)
     cwords = _merge_joined(cwords, qwords)
-
+    min_sim = cfg["min_word_similarity"]
     pairs = []
     for i, q in enumerate(qwords):
+        qt = q.token
         for j, c in enumerate(cwords):
-            sim, how = compare_words(q.token, c.token, cfg["min_word_similarity"])
-            if sim > 0:
-                pairs.append((sim, i, j, how))
+            key = (qt.ascii, c.token.ascii, qt.text, c.token.text, transliterated)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = compare_words(qt, c.token, min_sim, transliterated)
+            if hit[0] > 0:
+                pairs.append((hit[0], i, j, hit[1]))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_q: set[int] = set()
     used_c: set[int] = set()
-    evidence: list[WordEvidence] = []
-    matched = 0.0
-    distinctive = 0.0
+    matched = distinctive = 0.0
     for sim, i, j, how in pairs:
         if i in used_q or j in used_c:
             continue
@@ -114,31 +127,55 @@ def score_names(
         matched += sim * (q.weight + c.weight)
         if q.token.role not in _WEAK_ROLES and c.token.role not in _WEAK_ROLES:
             distinctive += sim * q.weight
-        evidence.append(WordEvidence(q.token.text, c.token.text, how, round(sim, 3), round(q.weight, 3), q.token.role))
+        if evidence is not None:
+            evidence.append(WordEvidence(q.token.text, c.token.text, how, round(sim, 3), round(q.weight, 3),
+                                         q.token.role))
     left_q = [w for i, w in enumerate(qwords) if i not in used_q]
     left_c = [w for j, w in enumerate(cwords) if j not in used_c]
-    for w in left_q:
-        evidence.append(WordEvidence(w.token.text, None, "unmatched", 0.0, round(w.weight, 3), w.token.role))
-    for w in left_c:
-        evidence.append(WordEvidence(None, w.token.text, "unmatched", 0.0, round(w.weight, 3), w.token.role))
-
+    if evidence is not None:
+        for w in left_q:
+            evidence.append(WordEvidence(w.token.text, None, "unmatched", 0.0, round(w.weight, 3), w.token.role))
+        for w in left_c:
+            evidence.append(WordEvidence(None, w.token.text, "unmatched", 0.0, round(w.weight, 3), w.token.role))
     total_q = sum(w.weight for w in qwords)
     total_c = sum(w.weight for w in cwords)
     score = matched / (total_q + total_c) if total_q + total_c else 0.0
-    notes: list[str] = []
+    notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
     if kind == "weak":
         score *= cfg["weak_alias_factor"]
         notes.append("weak alias")
-    if candidate.transliterated or query.transliterated:
+    if transliterated:
         score *= cfg["transliterated_factor"]
         notes.append("compared through transliteration")
+    return min(1.0, max(0.0, score))
+
+
+def score_names(
+    query: NameForm,
+    candidate: NameForm,
+    kind: str,
+    index: NameIndex,
+    algorithm: Algorithm,
+    qwords: tuple[Word, ...] | None = None,
+    cwords: tuple[Word, ...] | None = None,
+    cache: WordCache | None = None,
+) -> NameEvidence:
+    """Compare two names word by word; the evidence carries the score."""
+    evidence: list[WordEvidence] = []
+    notes: list[str] = []
+    transliterated = candidate.transliterated or query.transliterated
+    score = align_names(
+        qwords if qwords is not None else name_words(query, index),
+        cwords if cwords is not None else name_words(candidate, index),
+        kind, transliterated, algorithm.config, cache if cache is not None else {}, evidence, notes,
+    )
     return NameEvidence(
         query=query.original,
         candidate=candidate.original,
         candidate_kind=kind,
-        score=round(min(1.0, max(0.0, score)), 4),
-        transliterated=candidate.transliterated or query.transliterated,
+        score=round(score, 4),
+        transliterated=transliterated,
         words=evidence,
         notes=notes,
     )
@@ -147,8 +184,8 @@ def score_names(
 def _apply_penalties(
     score: float,
     distinctive: float,
-    left_q: list[_Word],
-    left_c: list[_Word],
+    left_q: list[Word],
+    left_c: list[Word],
     total_q: float,
     total_c: float,
     notes: list[str],

@@ -18,10 +18,19 @@ from chokepoint.matching.explain import Explanation, NameEvidence
 from chokepoint.matching.index import NameIndex
 from chokepoint.matching.normalize import NameForm, normalize_name
 from chokepoint.matching.records import ListedRecord, PartyQuery
-from chokepoint.matching.score import score_candidate, score_names
+from chokepoint.matching.score import align_names, score_candidate, score_names
 
-#: Listed names fully scored per query (retrieval keeps the best ones).
-CANDIDATE_NAMES = 60
+#: Listed names retrieved per query (the best by retrieval score).
+CANDIDATE_NAMES = 40
+#: Most the non-name features can add to a name score (birth date, country,
+#: address); names whose best possible score is below the cut by more than
+#: this are not scored.
+QUALIFIER_HEADROOM = 0.10
+#: The retrieval estimate counts hit words as exact matches but weighs them
+#: with the query's weights only; fuzzy hits and listed words weighing more
+#: than their query twins can score above it. Names whose estimate times
+#: this slack stays under the cut cannot match and are not scored.
+ESTIMATE_SLACK = 1.35
 
 
 @dataclass(slots=True)
@@ -97,24 +106,29 @@ class Screener:
             raise ValueError(f"unknown schema {query.schema!r}")
         forms = self.query_forms(query)
         index = self.index
+        cut = self.algorithm.threshold if threshold is None else threshold
+        qwords = [index.words(form) for form in forms]
         best_names: dict[int, list[int]] = {}
-        for nid, _ in index.candidates(forms, limit=candidates):
-            best_names.setdefault(index.names[nid].entity, []).append(nid)
+        for nid, estimate, _fi in index.candidates(forms, limit=candidates):
+            if estimate * ESTIMATE_SLACK < cut - QUALIFIER_HEADROOM:
+                continue
+            indexed = index.names[nid]
+            best_names.setdefault(indexed.entity, []).append(nid)
         identifier_values = set(query.loose_identifiers)
         for values in query.identifiers.values():
             identifier_values.update(values)
         for rid in index.by_identifier(identifier_values):
             best_names.setdefault(rid, [])
+        cache: dict = {}
         matches: list[Match] = []
         for rid, nids in best_names.items():
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
                 continue
-            evidence = self._best_name(forms, nids)
+            evidence = self._best_name(forms, qwords, nids, cache)
             explanation = score_candidate(query, record, evidence, self.algorithm)
             matches.append(Match(record, explanation))
         matches.sort(key=lambda m: (-m.score, m.record.entity_id))
-        cut = self.algorithm.threshold if threshold is None else threshold
         return [m for m in matches if m.score >= cut][:limit]
 
     def _admissible(
@@ -134,15 +148,25 @@ class Screener:
             return False
         return schemata_match(query.schema, record.schema)
 
-    def _best_name(self, forms: list[NameForm], nids: list[int]) -> NameEvidence | None:
-        best: NameEvidence | None = None
+    def _best_name(
+        self, forms: list[NameForm], qwords: list[tuple], nids: list[int], cache: dict
+    ) -> NameEvidence | None:
+        """The best-scoring (query form, listed name) pair, with evidence."""
+        best: tuple[float, int, int] | None = None
+        cfg = self.algorithm.config
         for nid in nids:
             indexed = self.index.names[nid]
-            for form in forms:
-                evidence = score_names(form, indexed.form, indexed.kind, self.index, self.algorithm)
-                if best is None or evidence.score > best.score:
-                    best = evidence
-        return best
+            for i, form in enumerate(forms):
+                translit = form.transliterated or indexed.form.transliterated
+                score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache)
+                if best is None or score > best[0]:
+                    best = (score, i, nid)
+        if best is None:
+            return None
+        _, i, nid = best
+        indexed = self.index.names[nid]
+        return score_names(forms[i], indexed.form, indexed.kind, self.index, self.algorithm,
+                           qwords[i], indexed.words, cache)
 
     def compare(self, query: PartyQuery, record: ListedRecord) -> Explanation:
         """Score one query against one record, all names against all names

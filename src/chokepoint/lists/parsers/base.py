@@ -215,15 +215,20 @@ def source_name(path: Path) -> str:
 
 # --- building entities ------------------------------------------------------
 
-_SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG_RE = re.compile(r"[^A-Za-z0-9.]+")
 
 
 def entity_id(dataset: str, source_id: str) -> str:
-    """Stable entity id from the dataset and the list's own record id."""
-    slug = _SLUG_RE.sub("-", str(source_id).strip()).strip("-")
+    """Stable entity id from the dataset and the list's own record id.
+
+    Ids only use letters, digits, ``.`` and ``-`` (``us_ofac_sdn`` +
+    ``16418`` → ``us-ofac-sdn-16418``), the form FollowTheMoney accepts in
+    entity references, so Sanction and link entities can point at them."""
+    slug = _SLUG_RE.sub("-", str(source_id).strip()).strip("-.")
     if not slug or len(slug) > 80:
         slug = hashlib.sha1(str(source_id).encode("utf-8")).hexdigest()[:16]
-    return f"{dataset}-{slug}"
+    prefix = _SLUG_RE.sub("-", dataset).strip("-.")
+    return f"{prefix}-{slug}"
 
 
 def content_source_id(*parts: str | None) -> str:
@@ -271,7 +276,7 @@ def make_link(subject: EntityProxy, object_id: str, role: str, dataset: str) -> 
     """An undirected relation between two listed entities (e.g. "Linked To")."""
     link = model.make_entity("UnknownLink")
     digest = hashlib.sha1(f"{subject.id}>{object_id}>{role}".encode()).hexdigest()[:12]
-    link.id = f"{dataset}-link-{digest}"
+    link.id = f"{entity_id(dataset, 'link')}-{digest}"
     link.context = {"datasets": [dataset]}
     link.add("subject", subject.id)
     link.add("object", object_id)

@@ -25,12 +25,13 @@ from chokepoint.lists.parsers.base import (
     add_country,
     clean_country,
     content_source_id,
+    make_sanction,
     make_target,
     parse_date,
     read_text,
     source_name,
 )
-from chokepoint.lists.parsers.ofac_csv import head_text, put, sanction_for
+from chokepoint.lists.parsers.ofac_csv import head_text, only_file, put
 
 FORMAT = "bis_dpl_txt"
 DEFAULT_DATASET = "us_bis_denied"
@@ -75,7 +76,10 @@ def _read_table(path: Path, log: WarningLog) -> tuple[str, list[str], list[tuple
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ListFormatError(path, f"malformed row ({exc}); the file may be truncated", line=start) from exc
+            reason = f"malformed row ({exc}); the file may be truncated"
+            if header is None:
+                reason = f"not a BIS Denied Persons List: {exc}"
+            raise ListFormatError(path, reason, line=start) from exc
         if not "".join(row).strip(" \t\r\n\x1a"):
             continue
         if header is None:
@@ -137,7 +141,7 @@ def build_row(
     effective = _date(cells.get("Effective_Date"), "Effective_Date", log, line, source_id)
     expiration = _date(cells.get("Expiration_Date"), "Expiration_Date", log, line, source_id)
     updated = _date(cells.get("Last_Update"), "Last_Update", log, line, source_id)
-    sanction = sanction_for(target, dataset, AUTHORITY, [PROGRAM_ID], effective)
+    sanction = make_sanction(target, dataset, AUTHORITY, [PROGRAM_ID], effective)
     if expiration:
         sanction.add("endDate", expiration, cleaned=True)
     put(sanction, "provisions", cells.get("FR_Citation") or None)
@@ -150,7 +154,8 @@ def build_row(
 
 
 def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
-    """Parse a BIS Denied Persons List ``dpl.txt`` file."""
+    """Parse a BIS Denied Persons List ``dpl.txt`` file (or the one in a folder)."""
+    path = locate(path)
     log = WarningLog(path)
     sha, header, rows = _read_table(path, log)
     targets: dict[str, EntityProxy] = {}
@@ -189,13 +194,28 @@ def _published(dates: list[str]) -> date | None:
     return date.fromisoformat(max(full)) if full else None
 
 
+def _looks_like_dpl(path: Path) -> bool:
+    first = head_text(path, 1024).lstrip().split("\n", 1)[0]
+    cells = [c.strip().strip('"').lower() for c in first.split("\t")]
+    return cells[:2] == ["name", "street_address"]
+
+
+def locate(path: Path) -> Path:
+    """The file itself, or the one Denied Persons List file in a folder."""
+    if not path.is_dir():
+        return path
+    found = only_file(path, _looks_like_dpl)
+    if found is None:
+        raise ListFormatError(path, "no single BIS Denied Persons List file in this folder")
+    return found
+
+
 def sniff(path: Path) -> bool:
-    """True for a tab-separated file whose header starts Name, Street_Address."""
+    """True for a tab-separated file whose header starts Name,
+    Street_Address (or a folder holding exactly one)."""
     try:
-        if not path.is_file():
-            return False
-        first = head_text(path, 1024).lstrip().split("\n", 1)[0]
-        cells = [c.strip().strip('"').lower() for c in first.split("\t")]
-        return cells[:2] == ["name", "street_address"]
+        if path.is_dir():
+            return only_file(path, _looks_like_dpl) is not None
+        return path.is_file() and _looks_like_dpl(path)
     except (OSError, ListFormatError):
         return False

@@ -33,6 +33,7 @@ from chokepoint.lists.parsers.base import (
     add_country,
     clean_country,
     content_source_id,
+    make_sanction,
     make_target,
     read_text,
     source_name,
@@ -47,9 +48,9 @@ from chokepoint.lists.parsers.ofac_csv import (
     id_property,
     is_info_label,
     is_provision,
+    only_file,
     plain_number,
     put,
-    sanction_for,
     split_programs,
 )
 
@@ -116,7 +117,10 @@ def _read_table(path: Path, log: WarningLog) -> tuple[str, list[str], list[tuple
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ListFormatError(path, f"malformed CSV ({exc}); the file may be truncated", line=start) from exc
+            reason = f"malformed CSV ({exc}); the file may be truncated"
+            if header is None:
+                reason = f"not a Consolidated Screening List CSV: {exc}"
+            raise ListFormatError(path, reason, line=start) from exc
         if not "".join(row).strip(" \t\r\n\x1a"):
             continue
         if header is None:
@@ -232,7 +236,7 @@ def build_row(
     _add_addresses(target, cells.get("addresses"), log, line)
     _add_personal(target, cells, log, line)
     _add_vessel(target, cells, log, line)
-    sanction = sanction_for(
+    sanction = make_sanction(
         target, dataset, source, program_ids, None, cells.get("source_list_url") or None
     )
     for prop, column in (("listingDate", "start_date"), ("endDate", "end_date")):
@@ -250,7 +254,9 @@ def build_row(
 
 
 def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
-    """Parse a Consolidated Screening List CSV file (2019 or current columns)."""
+    """Parse a Consolidated Screening List CSV file (2019 or current
+    columns), or the one in a folder."""
+    path = locate(path)
     log = WarningLog(path)
     sha, header, rows = _read_table(path, log)
     type_first = "_id" in header
@@ -286,14 +292,28 @@ def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
     return ParseResult(dataset, FORMAT, entities, {source_name(path): sha}, None, log.items)
 
 
+def _looks_like_csl(path: Path) -> bool:
+    first = head_text(path, 2048).lstrip().split("\n", 1)[0].lower()
+    cells = [c.strip().strip('"') for c in first.split(",")]
+    return cells[:2] == ["source", "entity_number"] or cells[:3] == ["_id", "source", "entity_number"]
+
+
+def locate(path: Path) -> Path:
+    """The file itself, or the one CSL CSV file in a folder."""
+    if not path.is_dir():
+        return path
+    found = only_file(path, _looks_like_csl)
+    if found is None:
+        raise ListFormatError(path, "no single Consolidated Screening List CSV in this folder")
+    return found
+
+
 def sniff(path: Path) -> bool:
     """True for a CSV whose header starts ``source,entity_number`` or
-    ``_id,source,entity_number``."""
+    ``_id,source,entity_number`` (or a folder holding exactly one)."""
     try:
-        if not path.is_file():
-            return False
-        first = head_text(path, 2048).lstrip().split("\n", 1)[0].lower()
-        cells = [c.strip().strip('"') for c in first.split(",")]
-        return cells[:2] == ["source", "entity_number"] or cells[:3] == ["_id", "source", "entity_number"]
+        if path.is_dir():
+            return only_file(path, _looks_like_csl) is not None
+        return path.is_file() and _looks_like_csl(path)
     except (OSError, ListFormatError):
         return False

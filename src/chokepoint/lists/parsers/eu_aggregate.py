@@ -130,7 +130,7 @@ def parse(path: Path, dataset: str) -> ParseResult:
     log = WarningLog(source)
     text, sha = read_text(source, log)
     data = _load(text, source)
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
     by_id: dict[str, EntityProxy] = {}
     for index, record in enumerate(data["entities"]):
         if not isinstance(record, dict):
@@ -230,7 +230,8 @@ def _add_names(entity: EntityProxy, record: dict[str, Any], log: WarningLog) -> 
             name = latin
     if name is None:
         if not aliases:
-            log.add("missing_name", "record without any name; source_id used as name", record=entity.context["source_id"])
+            log.add("missing_name", "record without any name; source_id used as name",
+                    record=entity.context["source_id"])
         name = aliases[0] if aliases else entity.context["source_id"]
     entity.add("name", name, cleaned=True)
     for alias in aliases:
@@ -280,7 +281,7 @@ def _add_identifier(
         prop = "passportNumber" if "passport" in kind else "idNumber"
     if prop is None:
         # a remark carried as an identifier (directives, risks, tickers…)
-        entity.add("notes", f"{raw_type.rstrip(':- ')}: {number}", cleaned=True)
+        entity.add("notes", f"{(raw_type or '').rstrip(':- ')}: {number}", cleaned=True)
         return
     if prop not in entity.schema.properties:
         prop = "idNumber" if "idNumber" in entity.schema.properties else "registrationNumber"

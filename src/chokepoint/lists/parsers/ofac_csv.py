@@ -27,7 +27,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from followthemoney import EntityProxy, registry
 
@@ -124,36 +124,6 @@ def add_phone(entity: EntityProxy, value: str) -> None:
         if digits and registry.phone.clean(f"+{digits}") is not None:
             value = f"+{digits}"
     entity.add("phone", value, quiet=True)
-
-
-def sanction_for(
-    target: EntityProxy,
-    dataset: str,
-    authority: str,
-    program_ids: list[str],
-    listing_date: str | None = None,
-    source_url: str | None = None,
-) -> EntityProxy:
-    """:func:`make_sanction`, making sure ``entity`` points at the target.
-
-    FtM refuses entity ids containing ``_`` as reference values (its id
-    pattern is ``[0-9a-zA-Z.-]``), and dataset names such as
-    ``us_ofac_sdn`` put one in every id, so the reference is set here
-    without FtM's cleaning when it was dropped."""
-    sanction = make_sanction(target, dataset, authority, program_ids, listing_date, source_url)
-    if not sanction.get("entity") and target.id:
-        sanction.add("entity", target.id, cleaned=True)
-    return sanction
-
-
-def link_for(subject: EntityProxy, object_id: str, role: str, dataset: str) -> EntityProxy:
-    """:func:`make_link` with ``subject``/``object`` kept (see :func:`sanction_for`)."""
-    link = make_link(subject, object_id, role, dataset)
-    if not link.get("subject") and subject.id:
-        link.add("subject", subject.id, cleaned=True)
-    if not link.get("object"):
-        link.add("object", object_id, cleaned=True)
-    return link
 
 
 # --- dates ------------------------------------------------------------------
@@ -385,6 +355,9 @@ def apply_identifier(
     if prop == "@lei":
         prop = "leiCode" if _LEI_RE.match(value) else "registrationNumber"
     if not put(entity, prop, value):
+        # No such property on this schema (a BIK code on an Organization):
+        # keep the number matchable and its type readable.
+        put(entity, "notes", f"{label}: {value}" + (f" ({country})" if country else ""))
         return put(entity, "idNumber", value)
     _add_russian_codes(entity, prop, value, country)
     return True
@@ -393,12 +366,14 @@ def apply_identifier(
 def _add_russian_codes(entity: EntityProxy, prop: str, value: str, country: str | None) -> None:
     """Russian tax (INN) and registration (OGRN) numbers also go into the
     dedicated FtM properties, which matchers compare exactly."""
-    if country is None or clean_country(country) not in _RUSSIA or not value.isdigit():
-        return
     if prop == "taxNumber" and len(value) in (10, 12):
-        put(entity, "innCode", value)
+        code_prop = "innCode"
     elif prop == "registrationNumber" and len(value) in (13, 15):
-        put(entity, "ogrnCode", value)
+        code_prop = "ogrnCode"
+    else:
+        return
+    if value.isdigit() and country is not None and clean_country(country) in _RUSSIA:
+        put(entity, code_prop, value)
 
 
 def parse_id_item(item: str) -> tuple[str, str, str | None] | None:
@@ -563,7 +538,7 @@ class LinkResolver:
                     line,
                     source_id,
                 )
-            links.extend(link_for(subject, other, LINK_ROLE, dataset) for other in found)
+            links.extend(make_link(subject, other, LINK_ROLE, dataset) for other in found)
         return links
 
 
@@ -594,6 +569,16 @@ def locate(path: Path) -> tuple[Path, FileSet]:
         if name == file_set.primary or name.startswith(file_set.primary[:-4]):
             return path, file_set
     return path, FILE_SETS[0]
+
+
+def only_file(folder: Path, looks_mine: Callable[[Path], bool]) -> Path | None:
+    """The one file in ``folder`` that ``looks_mine``, if exactly one does
+    (for single-file formats handed a folder, as bundled copies are)."""
+    try:
+        matches = [p for p in sorted(folder.iterdir()) if p.is_file() and looks_mine(p)]
+    except OSError:
+        return None
+    return matches[0] if len(matches) == 1 else None
 
 
 def default_dataset(path: Path) -> str:
@@ -703,7 +688,7 @@ def build_record(row: list[str], line: int, dataset: str, log: WarningLog) -> Re
         add_country(target, "flag", flag, log, line)
     if owner:
         put(target, "notes", f"Owner: {owner}")
-    sanction = sanction_for(target, dataset, AUTHORITY, programs)
+    sanction = make_sanction(target, dataset, AUTHORITY, programs)
     return Record(line, target, sanction, remarks or "")
 
 

@@ -22,6 +22,7 @@ from chokepoint.lists.parsers.base import (
     ParseResult,
     WarningLog,
     add_country,
+    make_sanction,
     make_target,
     parse_date,
     read_bytes,
@@ -40,10 +41,10 @@ from chokepoint.lists.parsers.ofac_csv import (
     id_property,
     is_info_label,
     is_provision,
+    only_file,
     parse_ofac_dates,
     plain_number,
     put,
-    sanction_for,
 )
 
 FORMAT = "ofac_xml"
@@ -228,7 +229,7 @@ def build_entry(
     title = _text(entry, "title")
     if title and not put(target, "position", title):
         put(target, "notes", f"Title: {title}")
-    sanction = sanction_for(target, dataset, AUTHORITY, programs)
+    sanction = make_sanction(target, dataset, AUTHORITY, programs)
     _add_addresses(target, entry, log, None)
     _add_ids(target, sanction, entry, log, None)
     _add_personal(target, entry, log, None)
@@ -239,7 +240,8 @@ def build_entry(
 
 
 def parse(path: Path, dataset: str | None = None) -> ParseResult:
-    """Parse an OFAC ``sdnList`` XML file."""
+    """Parse an OFAC ``sdnList`` XML file (or the one in a folder)."""
+    path = locate(path)
     dataset = dataset or default_dataset(path)
     log = WarningLog(path)
     root, sha = load_root(path)
@@ -279,12 +281,27 @@ def default_dataset(path: Path) -> str:
     return "us_ofac_sdn" if re.match(r"^sdn", source_name(path).lower()) else DEFAULT_DATASET
 
 
+def _looks_like_sdn_xml(path: Path) -> bool:
+    head = head_text(path, 4096).lstrip()
+    return head.startswith("<") and re.search(r"<(?:\w+:)?sdnList[\s>]", head) is not None
+
+
+def locate(path: Path) -> Path:
+    """The XML file itself, or the one sdnList XML file in a folder."""
+    if not path.is_dir():
+        return path
+    found = only_file(path, _looks_like_sdn_xml)
+    if found is None:
+        raise ListFormatError(path, "no single OFAC sdnList XML file in this folder")
+    return found
+
+
 def sniff(path: Path) -> bool:
-    """True for an XML file whose root element is ``<sdnList>``."""
+    """True for an XML file whose root element is ``<sdnList>`` (or a
+    folder holding exactly one)."""
     try:
-        if not path.is_file():
-            return False
-        head = head_text(path, 4096).lstrip()
-        return head.startswith("<") and re.search(r"<(?:\w+:)?sdnList[\s>]", head) is not None
+        if path.is_dir():
+            return only_file(path, _looks_like_sdn_xml) is not None
+        return path.is_file() and _looks_like_sdn_xml(path)
     except (OSError, ListFormatError):
         return False

@@ -97,10 +97,20 @@ def _first_line(path: Path, size: int = 2048) -> str:
     return text.lstrip("\ufeff").split("\n", 1)[0]
 
 
+def _source(path: Path) -> Path:
+    """The CSV to read: ``path`` itself, or a folder's ``targets.simple.csv``."""
+    if path.is_dir():
+        for name in ("targets.simple.csv", "targets.simple.csv.gz"):
+            if (path / name).is_file():
+                return path / name
+    return path
+
+
 def sniff(path: Path) -> bool:
     """True for a CSV whose header starts ``id,schema,name,aliases`` and has
-    ``last_change``."""
+    ``last_change``, or a folder holding ``targets.simple.csv``."""
     try:
+        path = _source(path)
         if not path.is_file():
             return False
         first = _first_line(path)
@@ -207,7 +217,8 @@ def _build(row: dict[str, str], dataset: str, info: DatasetInfo | None, log: War
 
 
 def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
-    """Parse a ``targets.simple.csv`` export."""
+    """Parse a ``targets.simple.csv`` export (or the folder holding it)."""
+    path = _source(path)
     log = WarningLog(path)
     text, sha = read_text(path, log)
     reader = csv.DictReader(io.StringIO(text, newline=""))

@@ -165,8 +165,13 @@ def _load(path: Path, log: WarningLog) -> tuple[list[Any], str]:
     return data, sha
 
 
+def _names(record: dict[str, Any]) -> dict[str, Any]:
+    raw = record.get("name")
+    return raw if isinstance(raw, dict) else {}
+
+
 def _add_names(target: EntityProxy, record: dict[str, Any], log: WarningLog) -> None:
-    names = record.get("name") if isinstance(record.get("name"), dict) else {}
+    names = _names(record)
     english = _text(names.get("english"))
     native = _text(names.get("native"))
     target.add("name", english or native)
@@ -251,6 +256,9 @@ def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
                 log.add("missing_id", "record without id or source_row; skipped", record=f"#{index}")
                 continue
             record_id = f"row-{row}"
+        if not (_text(_names(record).get("english")) or _text(_names(record).get("native"))):
+            log.add("missing_name", "record without a name; skipped", record=record_id)
+            continue
         if record_id in built:
             log.add("duplicate_row", "record id repeats; merged", record=record_id)
             record = {**record, "id": record_id}

@@ -355,7 +355,8 @@ def _add_names(entity: EntityProxy, names: list[dict[str, str]], log: WarningLog
         else:
             entity.add("alias", name, cleaned=True)
     if not entity.has("name"):
-        log.add("missing_name", "subject without any name; Unique ID used as name", record=entity.context["source_id"])
+        log.add("missing_name", "subject without any name; Unique ID used as name",
+                record=entity.context["source_id"])
         entity.add("name", entity.context["source_id"], cleaned=True)
 
 
@@ -413,7 +414,8 @@ def add_identifier(entity: EntityProxy, kind: str, value: str, info: str, log: W
         if _valid(entity, "imoNumber", value):
             entity.add("imoNumber", value)
         else:
-            log.add("identifier", f"invalid IMO number {value!r} kept as registrationNumber", record=source_id)
+            log.add("identifier", f"invalid IMO number {value!r} kept as registrationNumber",
+                    record=source_id)
             entity.add("registrationNumber", value)
         return
     if kind == "business_registration_numbers" or ("INN" in info.upper() and kind == "national"):

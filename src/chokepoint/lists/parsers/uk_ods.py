@@ -8,6 +8,9 @@ names only**. An ODS file is a zip; ``content.xml`` is streamed with
 ``table:number-columns-repeated`` and skipping the empty padding rows
 (``table:number-rows-repeated``, ~1M of them).
 
+A few title rows above the header are tolerated; a "Report Date: …" one
+gives the publication date, otherwise it is read from the file name.
+
 The record id is the Unique ID, as in :mod:`uk_csv`, so the same
 designation gets the same entity id from either format. Names are written
 differently, though: the ODS gives "Surname Forenames" (``Al-HOUTHI Ali
@@ -104,16 +107,20 @@ def parse(path: Path, dataset: str) -> ParseResult:
     if source is None:
         raise ListFormatError(path, "no OpenDocument spreadsheet in this folder")
     data = read_bytes(source)
+    if not data.strip():
+        raise ListFormatError(source, "file is empty")
     log = WarningLog(source)
     entities: list[EntityProxy] = []
     seen: set[str] = set()
-    for row_number, row in _records(data, source):
+    sheet = _Sheet(data, source)
+    for row_number, row in sheet:
         unique_id = (row.get("unique_id") or "").upper()
         if not unique_id:
             log.add("missing_id", "row without Unique ID skipped", line=row_number)
             continue
         if unique_id in seen:
-            log.add("duplicate_id", "Unique ID repeated; later row skipped", line=row_number, record=unique_id)
+            log.add("duplicate_id", "Unique ID repeated; later row skipped",
+                    line=row_number, record=unique_id)
             continue
         seen.add(unique_id)
         target = _target(row, unique_id, dataset, log, row_number)
@@ -126,7 +133,7 @@ def parse(path: Path, dataset: str) -> ParseResult:
         format=FORMAT,
         entities=entities,
         files={source_name(source): sha256_bytes(data)},
-        published=published_from_name(source_name(source)),
+        published=sheet.report_date or published_from_name(source_name(source)),
         warnings=log.items,
     )
 
@@ -134,37 +141,62 @@ def parse(path: Path, dataset: str) -> ParseResult:
 # --- reading the spreadsheet -------------------------------------------------
 
 
-def _records(data: bytes, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(row number, {column: value})`` for each data row of the first
-    sheet, after its header row. Row numbers are spreadsheet rows (1-based)."""
-    header: dict[int, str] | None = None
-    for number, cells in _sheet_rows(data, path):
-        if not any(cells):
-            continue
+#: Rows (e.g. a "Report Date: 11-Aug-2025" title) allowed before the header.
+_MAX_PREAMBLE = 5
+
+
+class _Sheet:
+    """The data rows of the first sheet, found under its header row; a
+    ``Report Date`` line above the header gives :attr:`report_date`."""
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        self.data = data
+        self.path = path
+        self.report_date: date | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """``(row number, {column: value})`` per data row (1-based rows)."""
+        header: dict[int, str] | None = None
+        preamble: list[tuple[int, list[str]]] = []
+        for number, cells in _sheet_rows(self.data, self.path):
+            if header is not None:
+                yield number, {key: cells[i] if i < len(cells) else "" for i, key in header.items()}
+                continue
+            header = _header(cells)
+            if header is None:
+                preamble.append((number, cells))
+                self._read_preamble(cells)
+                if len(preamble) > _MAX_PREAMBLE:
+                    break
         if header is None:
-            header = _header(cells, path, number)
-            continue
-        yield number, {key: cells[i] if i < len(cells) else "" for i, key in header.items()}
-    if header is None:
-        raise ListFormatError(path, "the sheet is empty")
+            if not preamble:
+                raise ListFormatError(self.path, "the sheet is empty")
+            number, cells = preamble[0]
+            raise ListFormatError(
+                self.path,
+                "not a UK sanctions list sheet: no header row with "
+                f"{', '.join(sorted(_REQUIRED))} (first row: {', '.join(c for c in cells if c)})",
+                line=number,
+            )
+
+    def _read_preamble(self, cells: list[str]) -> None:
+        text = " ".join(cells)
+        match = re.search(r"report date\W*([\w .\-/]+\d{4})", text, re.I)
+        if match:
+            value = match.group(1).strip()
+            parsed = parse_date(value) or parse_date(value.replace("-", " "))
+            if parsed and len(parsed) == 10:
+                self.report_date = date.fromisoformat(parsed)
 
 
-def _header(cells: list[str], path: Path, number: int) -> dict[int, str]:
-    """Column index → key, checked for the required columns."""
+def _header(cells: list[str]) -> dict[int, str] | None:
+    """Column index → key if ``cells`` is the header row, else None."""
     header = {}
     for index, cell in enumerate(cells):
         key = _COLUMNS.get(" ".join(cell.lower().split()))
         if key is not None:
             header[index] = key
-    missing = _REQUIRED - set(header.values())
-    if missing:
-        raise ListFormatError(
-            path,
-            f"not a UK sanctions list sheet: header lacks {', '.join(sorted(missing))} "
-            f"(found {', '.join(c for c in cells if c)})",
-            line=number,
-        )
-    return header
+    return header if _REQUIRED <= set(header.values()) else None
 
 
 def _sheet_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[str]]]:

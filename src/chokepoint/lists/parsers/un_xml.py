@@ -108,7 +108,7 @@ def iter_xml_records(text: str, path: Path, record_tags: Iterable[str]) -> Itera
     """
     tags = set(record_tags)
     text = _XML_DECL.sub("", text, count=1)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser = ET.XMLPullParser(events=("start", "end"))
     seen_root = False
     chunks = (text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK))
     try:
@@ -117,7 +117,9 @@ def iter_xml_records(text: str, path: Path, record_tags: Iterable[str]) -> Itera
                 parser.close()
             else:
                 parser.feed(chunk)
-            for event, element in parser.read_events():
+            for event, element in parser.read_events():  # type: ignore[misc]
+                if not isinstance(element, ET.Element):
+                    continue
                 if event == "start":
                     if not seen_root:
                         seen_root = True
@@ -330,7 +332,8 @@ def _add_alias(entity: EntityProxy, alias: ET.Element, log: WarningLog) -> None:
         entity.add("notes", f"Alias {name}: {note}", cleaned=True)
     if entity.schema.is_a("Person"):
         _add_birth_date(entity, text_of(alias, "DATE_OF_BIRTH"), log)
-        place = ", ".join(p for p in (text_of(alias, "CITY_OF_BIRTH"), text_of(alias, "COUNTRY_OF_BIRTH")) if p)
+        parts = (text_of(alias, "CITY_OF_BIRTH"), text_of(alias, "COUNTRY_OF_BIRTH"))
+        place = ", ".join(p for p in parts if p)
         entity.add("birthPlace", place or None, cleaned=True)
         add_country(entity, "birthCountry", text_of(alias, "COUNTRY_OF_BIRTH"), log)
 
