@@ -123,7 +123,7 @@ def test_ids_are_stable(nsf_dir: Path, entity_list: ParseResult) -> None:
 def test_every_list_parses(nsf_dir: Path, file: str, dataset: str, targets: int) -> None:
     result = nsfreg_json.parse(nsf_dir / file, dataset)
     assert len(result.targets) == targets
-    assert all(t.id.startswith(f"{dataset}-") for t in result.targets)
+    assert all(t.id.startswith(dataset.replace("_", "-") + "-") for t in result.targets)
     sanctions = [e for e in result.entities if e.schema.name == "Sanction"]
     assert len(sanctions) == targets
     assert {s.get("entity")[0] for s in sanctions} == {t.id for t in result.targets}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chokepoint.lists.parsers import restricted_parties_json as rp
-from chokepoint.lists.parsers.base import ListFormatError, ParseResult
+from chokepoint.lists.parsers.base import ListFormatError, ParseResult, entity_id
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_meti_iranian_uav_and_missile_entities(meti: ParseResult) -> None:
 
 def test_meti_record_shape(meti: ParseResult) -> None:
     target = _named(meti, "Raduga State Engineering Design Bureau JSC named after A.Y. Bereznyak")
-    assert target.id == f"jp_meti_eul-{target.context['source_id']}"
+    assert target.id == entity_id("jp_meti_eul", target.context["source_id"])
     assert target.context["source_id"].startswith("rpl-")
     assert target.get("alias") == ["АО «ГосМКБ „Радуга“ им. А. Я. Березняка»"]
     assert target.get("country") == ["ru"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chokepoint.lists.catalog import bundled_datasets, bundled_source, dataset_info
-from chokepoint.lists.parsers import detect_format, parser_modules
+from chokepoint.lists.parsers import default_dataset, detect_format, parser_modules
 from chokepoint.lists.parsers.base import ListFormatError, ParseWarning
 from chokepoint.lists.store import ListStore, LoadOutcome
 
@@ -36,7 +36,7 @@ def load_path(
     try:
         fmt = detect_format(path)
         module = parser_modules()[fmt]
-        name = dataset or module.DEFAULT_DATASET
+        name = dataset or default_dataset(module, path)
         report.dataset = name
         info = dataset_info(name)
         if info is not None and not info.accepts(fmt):

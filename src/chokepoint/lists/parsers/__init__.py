@@ -66,6 +66,13 @@ def detect_format(path: Path) -> str:
     raise ListFormatError(path, "not a list format chokepoint knows (see `chokepoint lists formats`)")
 
 
+def default_dataset(module: ModuleType, path: Path) -> str:
+    """The dataset a file usually is: some formats can tell from the file
+    (an OFAC consolidated CSV folder is ``us_ofac_cons``)."""
+    chooser = getattr(module, "default_dataset", None)
+    return chooser(path) if chooser else module.DEFAULT_DATASET
+
+
 def parse_source(path: Path, dataset: str | None = None, fmt: str | None = None) -> ParseResult:
     """Detect (or check) the format of ``path`` and parse it completely."""
     modules = parser_modules()
@@ -73,7 +80,7 @@ def parse_source(path: Path, dataset: str | None = None, fmt: str | None = None)
     if fmt is not None and fmt != detected:
         raise ListFormatError(path, f"expected a {fmt} file for this dataset, but the file is {detected}")
     module = modules[detected]
-    return module.parse(path, dataset or module.DEFAULT_DATASET)
+    return module.parse(path, dataset or default_dataset(module, path))
 
 
-__all__ = ["ListFormatError", "ParseResult", "detect_format", "parse_source", "parser_modules"]
+__all__ = ["ListFormatError", "ParseResult", "default_dataset", "detect_format", "parse_source", "parser_modules"]

@@ -524,7 +524,7 @@ class LinkResolver:
     ) -> list[EntityProxy]:
         """UnknownLink entities for ``names``; unresolved ones are warned
         (their text stays in the subject's ``notes``)."""
-        links = []
+        links: list[EntityProxy] = []
         source_id = subject.context.get("source_id")
         for name in names:
             found = [i for i in self.resolve(name) if i != subject.id]
