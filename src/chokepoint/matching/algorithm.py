@@ -78,6 +78,8 @@ CHOKEPOINT_V1 = Algorithm(
         "number_missing_factor": 0.75,
         "number_conflict_factor": 0.5,
         "generic_only_cap": 0.40,
+        "single_word_person_cap": 0.75,
+        "rare_word_weight": 0.85,
         "min_word_similarity": 0.70,
     },
 )

@@ -33,7 +33,7 @@ from chokepoint.matching.normalize import GENERIC, LEGAL, NUM, STOP, NameForm, T
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: Role multipliers of a word's rarity weight.

@@ -113,9 +113,18 @@ def spelling_families() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _word_lists() -> dict:
+    return yaml.safe_load((DATA / "generic_words.yaml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
-    raw = yaml.safe_load((DATA / "generic_words.yaml").read_text("utf-8"))
-    return frozenset(_NON_ALNUM.sub("", str(w).lower()) for w in raw["words"])
+    return frozenset(_NON_ALNUM.sub("", str(w).lower()) for w in _word_lists()["words"])
+
+
+@lru_cache(maxsize=1)
+def person_titles() -> frozenset[str]:
+    return frozenset(_NON_ALNUM.sub("", str(w).lower()) for w in _word_lists()["person_titles"])
 
 
 def skeleton(ascii_word: str) -> str:
@@ -128,12 +137,14 @@ def skeleton(ascii_word: str) -> str:
     return consonants or ascii_word
 
 
-def _role(part, generic: frozenset[str], ascii_word: str) -> str:
+def _role(part, generic: frozenset[str], ascii_word: str, person: bool = False) -> str:
     tag = part.tag
     if tag == NamePartTag.LEGAL:
         return LEGAL
     if tag == NamePartTag.NUM or ascii_word.isdigit():
         return NUM
+    if person:
+        return STOP if ascii_word in person_titles() or tag == NamePartTag.STOP else NAME
     if ascii_word in generic:
         return GENERIC
     if tag == NamePartTag.STOP:
@@ -164,8 +175,10 @@ def normalize_name(text: str, schema: str = "LegalEntity") -> list[NameForm]:
     if not text or not text.strip():
         return []
     generic = generic_words()
+    tag = type_tag(schema)
+    person = tag == NameTypeTag.PER
     forms: list[NameForm] = []
-    for name in analyze_names(type_tag(schema), [text], consolidate=False, rewrite=True):
+    for name in analyze_names(tag, [text], consolidate=False, rewrite=True):
         symbols_by_part: dict[int, set[str]] = {}
         for span in name.spans:
             if str(span.symbol.category) == "SymbolCategory.NAME":
@@ -181,16 +194,16 @@ def normalize_name(text: str, schema: str = "LegalEntity") -> list[NameForm]:
             words = [w for w in words if w]
             if part.ascii and part.comparable.isascii():
                 word = words[0] if words else part.comparable
-                tok = _make_token(word, word, _role(part, generic, word), part.metaphone, syms)
+                tok = _make_token(word, word, _role(part, generic, word, person), part.metaphone, syms)
                 native.append(tok)
                 translit.append(tok)
                 continue
             needs_translit = True
             native_text = part.comparable
             native.append(_make_token(native_text, words[0] if len(words) == 1 else "".join(words),
-                                      _role(part, generic, native_text), None, syms))
+                                      _role(part, generic, native_text, person), None, syms))
             for word in words:
-                translit.append(_make_token(word, word, _role(part, generic, word), None, syms))
+                translit.append(_make_token(word, word, _role(part, generic, word, person), None, syms))
         if native:
             forms.append(NameForm(text, tuple(native)))
         if needs_translit and translit:

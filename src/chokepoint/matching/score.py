@@ -98,6 +98,7 @@ def align_names(
     cache: WordCache,
     evidence: list[WordEvidence] | None = None,
     notes: list[str] | None = None,
+    person: bool = False,
 ) -> float:
     """Score of one name pair in [0, 1]. With ``evidence``/``notes``
     lists given, they are filled with the word-by-word alignment."""
@@ -118,6 +119,8 @@ def align_names(
     used_q: set[int] = set()
     used_c: set[int] = set()
     matched = distinctive = 0.0
+    distinctive_words = 0
+    max_word_weight = 0.0
     for sim, i, j, how in pairs:
         if i in used_q or j in used_c:
             continue
@@ -127,6 +130,8 @@ def align_names(
         matched += sim * (q.weight + c.weight)
         if q.token.role not in _WEAK_ROLES and c.token.role not in _WEAK_ROLES:
             distinctive += sim * q.weight
+            distinctive_words += 1
+            max_word_weight = max(max_word_weight, q.weight)
         if evidence is not None:
             evidence.append(WordEvidence(q.token.text, c.token.text, how, round(sim, 3), round(q.weight, 3),
                                          q.token.role))
@@ -142,6 +147,9 @@ def align_names(
     score = matched / (total_q + total_c) if total_q + total_c else 0.0
     notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
+    if person and distinctive_words == 1 and max_word_weight < cfg["rare_word_weight"]:
+        score = min(score, cfg["single_word_person_cap"])
+        notes.append("a person matched on one common word only")
     if kind == "weak":
         score *= cfg["weak_alias_factor"]
         notes.append("weak alias")
@@ -160,6 +168,7 @@ def score_names(
     qwords: tuple[Word, ...] | None = None,
     cwords: tuple[Word, ...] | None = None,
     cache: WordCache | None = None,
+    person: bool = False,
 ) -> NameEvidence:
     """Compare two names word by word; the evidence carries the score."""
     evidence: list[WordEvidence] = []
@@ -168,7 +177,7 @@ def score_names(
     score = align_names(
         qwords if qwords is not None else name_words(query, index),
         cwords if cwords is not None else name_words(candidate, index),
-        kind, transliterated, algorithm.config, cache if cache is not None else {}, evidence, notes,
+        kind, transliterated, algorithm.config, cache if cache is not None else {}, evidence, notes, person,
     )
     return NameEvidence(
         query=query.original,

@@ -125,7 +125,8 @@ class Screener:
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
                 continue
-            evidence = self._best_name(forms, qwords, nids, cache)
+            person = query.schema == "Person" or record.schema == "Person"
+            evidence = self._best_name(forms, qwords, nids, cache, person)
             explanation = score_candidate(query, record, evidence, self.algorithm)
             matches.append(Match(record, explanation))
         matches.sort(key=lambda m: (-m.score, m.record.entity_id))
@@ -149,7 +150,7 @@ class Screener:
         return schemata_match(query.schema, record.schema)
 
     def _best_name(
-        self, forms: list[NameForm], qwords: list[tuple], nids: list[int], cache: dict
+        self, forms: list[NameForm], qwords: list[tuple], nids: list[int], cache: dict, person: bool
     ) -> NameEvidence | None:
         """The best-scoring (query form, listed name) pair, with evidence."""
         best: tuple[float, int, int] | None = None
@@ -158,7 +159,7 @@ class Screener:
             indexed = self.index.names[nid]
             for i, form in enumerate(forms):
                 translit = form.transliterated or indexed.form.transliterated
-                score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache)
+                score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache, person=person)
                 if best is None or score > best[0]:
                     best = (score, i, nid)
         if best is None:
@@ -166,17 +167,18 @@ class Screener:
         _, i, nid = best
         indexed = self.index.names[nid]
         return score_names(forms[i], indexed.form, indexed.kind, self.index, self.algorithm,
-                           qwords[i], indexed.words, cache)
+                           qwords[i], indexed.words, cache, person)
 
     def compare(self, query: PartyQuery, record: ListedRecord) -> Explanation:
         """Score one query against one record, all names against all names
         (used by ``chokepoint compare`` and the pair benchmarks)."""
         forms = self.query_forms(query)
+        person = query.schema == "Person" or record.schema == "Person"
         best: NameEvidence | None = None
         for kind, text in record.names:
             for cform in normalize_name(text, record.schema):
                 for form in forms:
-                    evidence = score_names(form, cform, kind, self.index, self.algorithm)
+                    evidence = score_names(form, cform, kind, self.index, self.algorithm, person=person)
                     if best is None or evidence.score > best.score:
                         best = evidence
         return score_candidate(query, record, best, self.algorithm)
