@@ -59,3 +59,30 @@ def settings(request, tmp_path):
     with engine.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_settings(tmp_path_factory):
+    """A data folder with every bundled list loaded (once per test process)."""
+    from chokepoint.lists.loader import load_bundled
+    from chokepoint.lists.store import ListStore
+    from chokepoint.settings import Settings
+
+    settings = Settings(home=tmp_path_factory.mktemp("bundled-home"))
+    reports = load_bundled(ListStore.open(settings))
+    assert all(r.ok for r in reports), [r.error for r in reports if not r.ok]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def bundled_store(bundled_settings):
+    from chokepoint.lists.store import ListStore
+
+    return ListStore.open(bundled_settings)
+
+
+@pytest.fixture(scope="session")
+def screener(bundled_store, bundled_settings):
+    from chokepoint.matching.engine import load_screener
+
+    return load_screener(bundled_store, bundled_settings)

@@ -22,6 +22,7 @@ app = typer.Typer(
     help="Screen parties and orders against sanctions and export-control lists.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 lists_app = typer.Typer(help="Load, inspect and compare list versions.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
