@@ -113,6 +113,17 @@ def explain(exp) -> str:
             f"words: {words}{notes}{feats}")
 
 
+def _notes(exp) -> list[str]:
+    return list(exp.name.notes) if exp is not None and exp.name is not None else []
+
+
+def _hows(exp) -> list[str]:
+    """How each matched word pair of the best name was matched."""
+    if exp is None or exp.name is None:
+        return []
+    return [w.how for w in exp.name.words if w.query and w.candidate]
+
+
 def screen_one(task: tuple) -> dict:
     """Screen one query with every system (runs in a worker)."""
     qid, text, schema, expected, run_v2 = task
@@ -135,6 +146,8 @@ def screen_one(task: tuple) -> dict:
         "top_id": default[0].record.entity_id if default else None,
         "top_score": default[0].score if default else None,
         "top_explain": explain(default[0].explanation) if default else "",
+        "top_notes": _notes(default[0].explanation) if default else [],
+        "top_hows": _hows(default[0].explanation) if default else [],
         "low_top": low[0].score if low else 0.0,
         "low_top_name": low[0].record.caption if low else None,
         "low_top_id": low[0].record.entity_id if low else None,
@@ -146,6 +159,7 @@ def screen_one(task: tuple) -> dict:
             if m.record.entity_id == expected:
                 cp["expected_score"] = m.score
                 cp["expected_explain"] = explain(m.explanation)
+                cp["expected_notes"] = _notes(m.explanation)
                 break
         if not cp["found"] and not cp["expected_explain"]:
             rid = _RID_BY_ENTITY.get(expected)
@@ -153,6 +167,7 @@ def screen_one(task: tuple) -> dict:
                 exp = screener.compare(query, records[rid])
                 cp["expected_compare"] = exp.score
                 cp["expected_explain"] = "(not in match results; Screener.compare) " + explain(exp)
+                cp["expected_notes"] = _notes(exp)
     out["chokepoint"] = cp
 
     # the candidates the peers score: chokepoint's retrieval, schema-compatible
@@ -287,17 +302,17 @@ def code_info() -> dict:
         if path.is_file() and path.suffix in (".py", ".yaml"):
             digest.update(path.relative_to(matching).as_posix().encode())
             digest.update(path.read_bytes())
-    import nomenklatura
-    import rapidfuzz
-    import rigour
+    from importlib.metadata import version
+
     return {
         "git_head": git("rev-parse", "--short", "HEAD"),
         "src_uncommitted": bool(git("status", "--porcelain", "src")),
         "matcher_fingerprint": digest.hexdigest()[:12],
         "algorithm": f"{DEFAULT_ALGORITHM.name} {DEFAULT_ALGORITHM.version}",
-        "nomenklatura": getattr(nomenklatura, "__version__", "?"),
-        "rapidfuzz": rapidfuzz.__version__,
-        "rigour": getattr(rigour, "__version__", "?"),
+        "nomenklatura": version("nomenklatura"),
+        "rapidfuzz": version("rapidfuzz"),
+        "rigour": version("rigour"),
+        "followthemoney": version("followthemoney"),
     }
 
 
@@ -338,8 +353,8 @@ def main() -> None:
     pools = NamePools(rng)
     negatives, dropped = vs.negatives(n_neg, pools)
     queries: list[Query] = positives + negatives
-    log(f"  {len(positives)} positives, {len(negatives)} negatives ({sum(dropped.values())} generated negatives "
-        f"dropped as listed names)")
+    log(f"  {len(positives)} positives, {len(negatives)} negatives ({sum(dropped['listed'].values())} generated "
+        f"negatives dropped as listed names, {sum(dropped['name_consistent'].values())} as name-consistent with one)")
 
     v2_fraction = 1.0 if args.v2_fraction is None else args.v2_fraction
     v2_pick = random.Random(args.seed + 1)
@@ -467,6 +482,25 @@ def _system_scores(results: list[dict], system: str) -> tuple[np.ndarray, np.nda
     return exp, top, ok
 
 
+def subtag(q: Query) -> str | None:
+    """A finer group of a positive, read from how the variant was made."""
+    d = q.detail
+    if q.family == "translit_family":
+        return "translit_family: " + ("pair in chokepoint's table" if "[in chokepoint" in d else "pair not in chokepoint's table")
+    if q.family == "cyrillic":
+        return "cyrillic: " + d.split("; ")[-1]
+    if q.family == "original_script":
+        script, _, how = d.partition(": ")
+        return f"original_script: {script.lower()}, " + ("listed alias as is" if how == "exact-alias" else "orthographic variant")
+    if q.family == "legal_form":
+        return "legal_form: " + ("form appended" if d.startswith("appended") else "form swapped")
+    if q.family == "typo":
+        return "typo: " + d.split(":")[0]
+    if q.family == "dropped_token":
+        return "dropped_token: " + ("person" if q.schema == "Person" else "organisation")
+    return None
+
+
 def variant_report(queries: list[Query], results: list[dict], run_v2: list[bool], dropped: dict, records) -> dict:
     pos = np.array([q.positive for q in queries])
     fam = np.array([q.family for q in queries])
@@ -476,7 +510,7 @@ def variant_report(queries: list[Query], results: list[dict], run_v2: list[bool]
         "counts": dict(Counter(fam.tolist())),
         "positives": int(pos.sum()),
         "negatives": int((~pos).sum()),
-        "negatives_dropped_as_listed": dropped,
+        "negatives_dropped": dropped,
         "systems": {},
     }
     for system in SYSTEMS:
@@ -506,6 +540,11 @@ def variant_report(queries: list[Query], results: list[dict], run_v2: list[bool]
         for k in NEGATIVE_KINDS:
             m = n & (fam == k)
             s["families"][k] = {"n": int(m.sum()), "false_alert_rate": rate(alert[m]) if m.any() else None}
+        tags = np.array([subtag(q) or "" for q in queries])
+        s["subgroups"] = {}
+        for tag in sorted(set(tags[p].tolist()) - {""}):
+            m = p & (tags == tag)
+            s["subgroups"][tag] = {"n": int(m.sum()), "recall": rate(found[m])}
         for t in SWEEP:
             s["sweep"]["recall"].append(float(np.mean(exp[p] >= t - EPS)) if p.any() else None)
             s["sweep"]["false_alert_rate"].append(float(np.mean(top[n] >= t - EPS)) if n.any() else None)
@@ -527,15 +566,13 @@ def variant_report(queries: list[Query], results: list[dict], run_v2: list[bool]
             }
             retrieved = np.array([bool(r["retrieved"]) for r in results])
             missed = p & ~found
+            pruned = missed & (exp >= thr - EPS)
             s["misses"] = {
                 "total": int(missed.sum()),
-                "not_in_top60_retrieval": int((missed & ~retrieved).sum()),
-                "retrieved_scored_below_threshold": int((missed & retrieved).sum()),
+                "not_in_top60_retrieval": int((missed & ~retrieved & ~pruned).sum()),
+                "scored_at_or_above_threshold_in_sweep_run_but_not_returned": int(pruned.sum()),
+                "scored_below_threshold": int((missed & retrieved & ~pruned).sum()),
             }
-            wrong = np.array([
-                bool(r["chokepoint"]["alert"]) and r["chokepoint"]["top_id"] != q.expected for q, r in zip(queries, results)
-            ])
-            s["positives_top_alert_other_entity"] = int((wrong & p).sum())
         if system != "chokepoint":
             s["expected_not_retrieved"] = int(sum(1 for q, r in zip(queries, results) if q.positive and r["retrieved"] is False)) \
                 if system in NOMENKLATURA else None
@@ -724,6 +761,10 @@ def _save(fig, name: str) -> str:
 
 # --- markdown -----------------------------------------------------------------------
 
+def _counts(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(d.items(), key=lambda kv: -kv[1])) or "none"
+
+
 def pct(x, digits=1) -> str:
     return "–" if x is None else f"{100 * x:.{digits}f}%"
 
@@ -757,16 +798,20 @@ def render_markdown(report: dict) -> str:
     L.append("## 1. Variant set (screening against all bundled lists)\n")
     L.append(f"{vr['positives']} positives (variants of listed names, each must find its listed entity) and "
              f"{vr['negatives']} negatives (innocent names that must not alert), generated with seed "
-             f"{meta['seed']} by `bench/variants.py`. {sum(vr['negatives_dropped_as_listed'].values())} generated "
-             f"negatives were dropped because their exact-normalised or spelling-equivalent key equals a listed name "
-             f"({', '.join(f'{k} {v}' for k, v in vr['negatives_dropped_as_listed'].items())}).\n")
+             f"{meta['seed']} by `bench/variants.py`. Generated negatives were dropped when their exact-normalised or "
+             f"spelling-equivalent key equals a listed name ({_counts(vr['negatives_dropped']['listed'])}), or when "
+             f"the positive families say they should match a listed name: all their words are in a listed name or "
+             f"vice versa (a middle name fewer or more), or the same distinctive words plus generic words only "
+             f"({_counts(vr['negatives_dropped']['name_consistent'])}).\n")
     L.append("A positive is *found* when its expected entity is returned at or above the system's threshold; a "
              "negative is a *false alert* when anything is. chokepoint runs `Screener.match` (limit "
              f"{meta['match_limit']}); nomenklatura's algorithms score the schema-compatible records among chokepoint's "
              f"top-{meta['peer_candidates']} retrieved names for the query (same candidates for all; an expected "
              "entity that is not retrieved counts as missed for them); rapidfuzz scans every listed name of a "
              "compatible schema. Precision = TP / (TP + false-alerting negatives), so it depends on the "
-             "positive:negative mix.\n")
+             "positive:negative mix. The nomenklatura columns measure *scoring* on chokepoint's candidates: "
+             "with a retrieval of their own (yente's Elasticsearch query) they could find or alert on records "
+             "chokepoint's index does not return, so their false-alert rates are lower bounds.\n")
     L.append(f"**Goal** ({goal['statement']}): recall {pct(goal['recall'], 2)}, false-alert rate "
              f"{pct(goal['false_alert_rate'], 2)} → **{'MET' if goal['met'] else 'NOT MET'}**.\n")
     L.append("| system | threshold | positives | negatives | recall | false-alert rate | precision | F1 | "
@@ -787,6 +832,12 @@ def render_markdown(report: dict) -> str:
         n = vr["systems"]["chokepoint"]["families"][f]["n"]
         L.append(f"| {f} | {n} | " + " | ".join(pct(vr["systems"][s]["families"][f]["recall"]) for s in SYSTEMS) + " |")
     L.append("")
+    L.append("Finer groups (how the variant was made):\n")
+    L.append("| group | n | " + " | ".join(SYSTEMS) + " |")
+    L.append("|---|---:|" + "---:|" * len(SYSTEMS))
+    for tag, v in vr["systems"]["chokepoint"]["subgroups"].items():
+        L.append(f"| {tag} | {v['n']} | " + " | ".join(pct(vr["systems"][s]["subgroups"].get(tag, {}).get("recall")) for s in SYSTEMS) + " |")
+    L.append("")
     L.append("### False-alert rate per negative kind (default thresholds)\n")
     L.append("| kind | n | " + " | ".join(SYSTEMS) + " |")
     L.append("|---|---:|" + "---:|" * len(SYSTEMS))
@@ -796,10 +847,12 @@ def render_markdown(report: dict) -> str:
     L.append("")
     cp = vr["systems"]["chokepoint"]
     L.append("### chokepoint detail\n")
-    L.append(f"- misses: {cp['misses']['total']}; expected entity not among the top-{meta['peer_candidates']} "
-             f"retrieved names: {cp['misses']['not_in_top60_retrieval']}; retrieved but scored below the threshold: "
-             f"{cp['misses']['retrieved_scored_below_threshold']}")
-    L.append(f"- positives whose top alert is another entity: {cp['positives_top_alert_other_entity']}")
+    ms = cp["misses"]
+    L.append(f"- misses: {ms['total']}: expected entity not among the top-{meta['peer_candidates']} retrieved names "
+             f"{ms['not_in_top60_retrieval']}; scored at or above the threshold when run at "
+             f"{meta['sweep_floor']} but not returned at the default threshold (candidate pruning) "
+             f"{ms['scored_at_or_above_threshold_in_sweep_run_but_not_returned']}; scored below the threshold "
+             f"{ms['scored_below_threshold']}")
     L.append(f"- default-threshold run vs the sweep run (threshold {meta['sweep_floor']}) read at the default "
              f"threshold: found differs on {cp['sweep_consistency']['found_differs']} positives, alert differs on "
              f"{cp['sweep_consistency']['alert_differs']} negatives (non-zero means candidate pruning depends on "
@@ -891,6 +944,39 @@ def render_markdown(report: dict) -> str:
     return "\n".join(L)
 
 
+def _patterns(misses: dict, alerts: dict, thr: float) -> str:
+    """Tallies over all misses and false alerts (not only the listed 50)."""
+    reasons: Counter = Counter()
+    miss_notes: Counter = Counter()
+    for group in misses.values():
+        for q, r in group:
+            cp = r["chokepoint"]
+            if cp["expected_score"] >= thr - EPS:
+                reasons["scored >= threshold at the sweep floor, but not returned by the default-threshold run (pruned)"] += 1
+            elif not r["retrieved"]:
+                reasons["not retrieved (not among the top-60 candidate names)"] += 1
+            else:
+                reasons["retrieved, scored below the threshold"] += 1
+                for note in cp.get("expected_notes") or ["(no penalty note)"]:
+                    miss_notes[note.split(" (")[0]] += 1
+    alert_notes: Counter = Counter()
+    alert_hows: Counter = Counter()
+    for group in alerts.values():
+        for q, r in group:
+            cp = r["chokepoint"]
+            for note in cp.get("top_notes") or ["(no penalty note)"]:
+                alert_notes[note.split(" (")[0]] += 1
+            alert_hows[" + ".join(sorted(set(cp.get("top_hows") or ["none"])))] += 1
+    lines = ["Misses by reason: " + "; ".join(f"{k}: {v}" for k, v in reasons.most_common()) + ".\n",
+             "Penalty notes on the expected entity's best name, for misses scored below the threshold: "
+             + "; ".join(f"{k}: {v}" for k, v in miss_notes.most_common(8)) + ".\n",
+             "False alerts, penalty notes on the alerting name: "
+             + "; ".join(f"{k}: {v}" for k, v in alert_notes.most_common(8)) + ".\n",
+             "False alerts, how the matched words were matched: "
+             + "; ".join(f"{k}: {v}" for k, v in alert_hows.most_common(8)) + ".\n"]
+    return "\n".join(lines)
+
+
 def _case_outcome(c: dict) -> str:
     if c["positive"]:
         best = f", best {c['best_below']!r} {c['best_below_score']:.2f}" if c["best_below"] else ""
@@ -927,6 +1013,8 @@ def render_failures(queries: list[Query], results: list[dict], records, report: 
          "spread across families. *expected* is the listed entity the variant was made from, with its "
          f"score from the sweep run (threshold {SWEEP_FLOOR}; 0 = not returned at all); *best* is chokepoint's "
          "top candidate at that floor.\n"]
+    L.append("## Patterns\n")
+    L.append(_patterns(misses, alerts, thr))
     L.append("## Missed positives\n")
     L.append("Counts by family: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(misses.items(), key=lambda kv: -len(kv[1]))) + "\n")
     for q, r in round_robin(misses, 50):

@@ -29,7 +29,10 @@ Negatives: persons of many cultures, invented companies, and near misses
 (sibling companies with one distinctive word replaced, listed persons with
 the family name replaced, generic-only names, a given name alone). Any
 negative whose exact-normalised key (``textutil.bag_key``) or spelling-
-equivalence key equals a listed name's is dropped.
+equivalence key equals a listed name's is dropped, and so is any negative
+that the positive families themselves say should match a listed name
+(``VariantSet.consistent_with_listed``: a listed name minus a middle name,
+or plus generic words), so that the set never asks for both.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ NEGATIVE_KINDS = (
     "person", "company", "sibling_company", "family_replaced", "generic_only", "given_name_only",
 )
 ORG_SCHEMATA = ("Organization", "Company", "LegalEntity")
+#: Name particles ignored when comparing negatives with listed names.
+PARTICLES = frozenset("al el ul bin ibn bint abu abou ben de del da di do dos das van von der la le".split())
 
 
 @dataclass(slots=True)
@@ -558,9 +563,66 @@ class VariantSet:
         bags, equiv = self._listed_keys()
         return bag_key(text) in bags or self.equiv_key(text) in equiv
 
-    def negatives(self, n: int, pools: "NamePools") -> tuple[list[Query], dict[str, int]]:
+    def _folded(self, text: str) -> frozenset[str]:
+        """Name words, romanisation-folded, without legal forms and particles."""
+        out = set()
+        for t in tokens(text):
+            if t in LEGAL_WORDS or t in PARTICLES:
+                continue
+            group = self._romanisation.get(t)
+            out.add(group[0] if group else t)
+        return frozenset(out)
+
+    def _listed_bags_index(self):
+        if not hasattr(self, "_bag_index"):
+            bags: list[frozenset[str]] = []
+            index: dict[str, list[int]] = defaultdict(list)
+            seen: dict[frozenset[str], int] = {}
+            for rec in self.records:
+                for _k, text in rec.names:
+                    bag = self._folded(text)
+                    if not bag or bag in seen:
+                        continue
+                    seen[bag] = len(bags)
+                    for t in bag:
+                        index[t].append(len(bags))
+                    bags.append(bag)
+            self._bags, self._bag_index = bags, index
+        return self._bags, self._bag_index
+
+    def consistent_with_listed(self, text: str) -> str | None:
+        """Why ``text`` is name-consistent with a listed name (so that alerting
+        on it is right by the benchmark's own positive families), or None:
+
+        * all its words are in a listed name ("Oleg Lebedev" ⊂ "Oleg
+          Vladimirovich LEBEDEV", cf. ``dropped_token``), or all the listed
+          name's words are in it (a middle name added), two words at least;
+        * it has the same distinctive words as a listed name and only generic
+          words or legal forms besides ("Aurora Design JSC" ~ "Aurora", cf.
+          ``legal_form`` / dropped generic words).
+        """
+        bag = self._folded(text)
+        if not bag:
+            return None
+        bags, index = self._listed_bags_index()
+        distinct = frozenset(t for t in bag if t not in GENERIC_WORDS)
+        candidates: set[int] = set()
+        for t in bag:
+            candidates.update(index.get(t, ()))
+        for i in candidates:
+            other = bags[i]
+            if len(bag) >= 2 and bag <= other:
+                return "its words are all in a listed name"
+            if len(other) >= 2 and other <= bag:
+                return "contains all words of a listed name"
+            if distinct and distinct == frozenset(t for t in other if t not in GENERIC_WORDS):
+                return "same distinctive words as a listed name"
+        return None
+
+    def negatives(self, n: int, pools: "NamePools") -> tuple[list[Query], dict[str, dict[str, int]]]:
         """About ``n`` negatives in fixed proportions; returns them and the
-        number of generated names dropped as listed (per kind)."""
+        number of generated names dropped (per kind): as listed names, and as
+        name-consistent with a listed name (``consistent_with_listed``)."""
         shares = {
             "person": 0.50, "company": 0.20, "sibling_company": 0.12, "family_replaced": 0.12,
             "generic_only": 0.035, "given_name_only": 0.025,
@@ -575,6 +637,7 @@ class VariantSet:
         }
         out: list[Query] = []
         dropped: dict[str, int] = defaultdict(int)
+        consistent: dict[str, int] = defaultdict(int)
         seen: set[str] = set()
         for kind, share in shares.items():
             want = max(1, round(n * share))
@@ -594,12 +657,15 @@ class VariantSet:
                 if self.is_listed(text):
                     dropped[kind] += 1
                     continue
+                if self.consistent_with_listed(text):
+                    consistent[kind] += 1
+                    continue
                 out.append(Query(
                     qid=f"n{len(out):05d}", text=text, schema=schema, family=kind, positive=False,
                     source=source, detail="",
                 ))
                 got += 1
-        return out, dict(dropped)
+        return out, {"listed": dict(dropped), "name_consistent": dict(consistent)}
 
     def _org_records(self) -> list[int]:
         if not hasattr(self, "_orgs"):

@@ -200,7 +200,8 @@ def _apply_penalties(
     notes: list[str],
     cfg: dict[str, float],
 ) -> float:
-    if distinctive <= 0:
+    if distinctive <= 0 and any(w.token.role in (NAME, GENERIC, NUM) for w in (*left_q, *left_c)):
+        # names made only of generic words still match themselves in full
         notes.append("only generic words or legal forms in common")
         return min(score, cfg["generic_only_cap"])
     num_q = [w for w in left_q if w.token.role == NUM]

@@ -1,0 +1,163 @@
+"""Shared plumbing of the performance benchmarks (load_lists.py, speed.py):
+machine facts, the exact command, percentiles, RSS readings and writing
+the results as markdown and JSON under bench/out/."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+OUT_DIR = BENCH_DIR / "out"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def cpu_model() -> str:
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def mem_total_mb() -> float | None:
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def nproc() -> int:
+    try:
+        return int(subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout)
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return len(os.sched_getaffinity(0))
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return rev + (" (src/ has uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def package_versions(names: list[str]) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def machine_info() -> dict:
+    return {
+        "nproc": nproc(),
+        "cpu_model": cpu_model(),
+        "mem_total_mb": round(mem_total_mb() or 0),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "git": git_revision(),
+        "packages": package_versions(["chokepoint", "nomenklatura", "followthemoney", "rigour",
+                                      "rapidfuzz", "numpy", "SQLAlchemy", "psycopg"]),
+    }
+
+
+def command_line() -> str:
+    """The command as typed (interpreter, script relative to the cwd, args)."""
+    return shlex.join([sys.executable, *sys.argv])
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process."""
+    for line in _read("/proc/self/status").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile, q in 0..100."""
+    if not values:
+        return float("nan")
+    data = sorted(values)
+    if len(data) == 1:
+        return data[0]
+    pos = (len(data) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def latency_summary(seconds: list[float]) -> dict:
+    """p50/p95/p99/max/mean in milliseconds."""
+    ms = [s * 1000 for s in seconds]
+    return {
+        "n": len(ms),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": max(ms) if ms else float("nan"),
+        "mean_ms": sum(ms) / len(ms) if ms else float("nan"),
+    }
+
+
+def machine_markdown(info: dict, command: str, started: str, finished: str) -> list[str]:
+    pk = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
+    return [
+        "| | |",
+        "|---|---|",
+        f"| Date | {started} (finished {finished}) |",
+        f"| Command | `{command}` (cwd `{os.getcwd()}`) |",
+        f"| Git | {info['git']} |",
+        f"| CPU | {info['cpu_model']}, `nproc` = {info['nproc']} |",
+        f"| Memory | {info['mem_total_mb']:,} MB total |",
+        f"| Python | {info['python']} ({info['platform']}) |",
+        f"| Load average at start | {' / '.join(str(x) for x in info['loadavg_at_start'])} (1 / 5 / 15 min) |",
+        f"| Packages | {pk} |",
+    ]
+
+
+def write_results(name: str, markdown: str, data: dict) -> tuple[Path, Path]:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    md_path = OUT_DIR / f"{name}.md"
+    json_path = OUT_DIR / f"{name}.json"
+    md_path.write_text(markdown, encoding="utf-8")
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return md_path, json_path
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
