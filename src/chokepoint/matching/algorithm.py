@@ -72,6 +72,8 @@ CHOKEPOINT_V1 = Algorithm(
     ),
     config={
         "weak_alias_factor": 0.95,
+        "extra_listed_word": 0.6,
+        "extra_listed_person": 0.35,
         "transliterated_factor": 0.97,
         "conflict_factor": 0.80,
         "name_conflict_weight": 0.6,

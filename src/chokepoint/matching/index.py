@@ -29,15 +29,18 @@ from pathlib import Path
 
 import numpy as np
 
-from chokepoint.matching.normalize import GENERIC, LEGAL, NUM, STOP, NameForm, Token, Word, normalize_name
+from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, NameForm, Token, Word, normalize_name
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
+#: How much a listed word the query lacks counts in the retrieval estimate
+#: (scoring uses 0.35 for persons, 0.6 for the rest).
+ESTIMATE_EXTRA_WEIGHT = 0.5
 #: Role multipliers of a word's rarity weight.
-ROLE_WEIGHT = {"name": 1.0, NUM: 1.0, GENERIC: 0.3, STOP: 0.15, LEGAL: 0.1}
+ROLE_WEIGHT = {"name": 1.0, NUM: 1.0, GENERIC: 0.3, STOP: 0.15, LEGAL: 0.1, JOINED: 1.0}
 
 
 def deletes(word: str) -> set[str]:
@@ -149,9 +152,9 @@ class NameIndex:
                 if hits is not None:
                     arrays.append(hits)
                     scores.append(np.full(len(hits), weight / total, dtype=np.float32))
-            for hits in self._joined_hits(form.tokens, max_df):
+            for hits, weight in self._joined_hits(form.tokens, weights, max_df):
                 arrays.append(hits)
-                scores.append(np.full(len(hits), 0.5, dtype=np.float32))
+                scores.append(np.full(len(hits), weight / total, dtype=np.float32))
             if not arrays:
                 continue
             ids = np.concatenate(arrays)
@@ -161,9 +164,11 @@ class NameIndex:
             vals = vals[order]
             uniq, starts = np.unique(ids, return_index=True)
             share = np.minimum(np.add.reduceat(vals, starts), 1.0)
-            # rank by the Dice the shared words would give if they matched
+            # rank by the score the shared words would give if they matched
             # exactly: a long listed name that shares one word ranks low
-            sums = 2.0 * share * total / (total + self.totals[uniq])
+            hit = share * total
+            rest = np.maximum(self.totals[uniq] - hit, 0.0)
+            sums = 2.0 * hit / (total + hit + ESTIMATE_EXTRA_WEIGHT * rest)
             if len(uniq) > limit:
                 top = np.argpartition(-sums, limit)[:limit]
                 uniq, sums = uniq[top], sums[top]
@@ -197,18 +202,21 @@ class NameIndex:
             return arrays[0]
         return np.unique(np.concatenate(arrays))
 
-    def _joined_hits(self, tokens: tuple[Token, ...], max_df: int) -> list[np.ndarray]:
+    def _joined_hits(
+        self, tokens: tuple[Token, ...], weights: list[float], max_df: int
+    ) -> list[tuple[np.ndarray, float]]:
         """Names indexed under a word that equals adjacent query words
-        joined, or a query word that equals adjacent listed words joined."""
+        joined (with both words' weight), or under adjacent words whose
+        join equals a query word (with that word's weight)."""
         out = []
-        for key in _joined_keys(tokens):
-            arr = self.postings.get("w:" + key[2:])
+        for i in range(len(tokens) - 1):
+            arr = self.postings.get("w:" + tokens[i].ascii + tokens[i + 1].ascii)
             if arr is not None and len(arr) <= max_df:
-                out.append(arr)
-        for token in tokens:
+                out.append((arr, weights[i] + weights[i + 1]))
+        for token, weight in zip(tokens, weights):
             arr = self.postings.get("j:" + token.ascii)
             if arr is not None and len(arr) <= max_df:
-                out.append(arr)
+                out.append((arr, weight))
         return out
 
     def by_identifier(self, values: Iterable[str]) -> set[int]:

@@ -30,6 +30,8 @@ DATA = Path(__file__).parent / "data"
 
 #: Token roles, by how much they say about identity.
 NAME, LEGAL, GENERIC, STOP, NUM = "name", "legal", "generic", "stop", "num"
+#: a word formed by joining two adjacent words to meet the other name
+JOINED = "joined"
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _VOWELS = re.compile(r"[aeiouy]+")
@@ -103,7 +105,9 @@ def spelling_families() -> dict[str, str]:
         return word
 
     for family in raw["families"]:
-        words = [_NON_ALNUM.sub("", str(w).lower()) for w in family]
+        words = [w for w in (_NON_ALNUM.sub("", str(w).lower()) for w in family) if w]
+        if not words:
+            continue
         head = find(words[0])
         for word in words[1:]:
             root = find(word)
@@ -123,6 +127,11 @@ def generic_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def legal_forms() -> frozenset[str]:
+    return frozenset(_NON_ALNUM.sub("", str(w).lower()) for w in _word_lists()["legal_forms"])
+
+
+@lru_cache(maxsize=1)
 def person_titles() -> frozenset[str]:
     return frozenset(_NON_ALNUM.sub("", str(w).lower()) for w in _word_lists()["person_titles"])
 
@@ -139,7 +148,7 @@ def skeleton(ascii_word: str) -> str:
 
 def _role(part, generic: frozenset[str], ascii_word: str, person: bool = False) -> str:
     tag = part.tag
-    if tag == NamePartTag.LEGAL:
+    if tag == NamePartTag.LEGAL or (not person and ascii_word in legal_forms()):
         return LEGAL
     if tag == NamePartTag.NUM or ascii_word.isdigit():
         return NUM
@@ -181,9 +190,15 @@ def normalize_name(text: str, schema: str = "LegalEntity") -> list[NameForm]:
     for name in analyze_names(tag, [text], consolidate=False, rewrite=True):
         symbols_by_part: dict[int, set[str]] = {}
         for span in name.spans:
-            if str(span.symbol.category) == "SymbolCategory.NAME":
-                for part in span.parts:
-                    symbols_by_part.setdefault(part.index, set()).add(span.symbol.id)
+            category = str(span.symbol.category)
+            if category == "SymbolCategory.NAME":
+                key = span.symbol.id
+            elif category == "SymbolCategory.ORG_CLASS":
+                key = "org:" + span.symbol.id
+            else:
+                continue
+            for part in span.parts:
+                symbols_by_part.setdefault(part.index, set()).add(key)
         native: list[Token] = []
         translit: list[Token] = []
         needs_translit = False

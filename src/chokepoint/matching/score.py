@@ -17,12 +17,12 @@ birth dates, countries and addresses, clipped to [0, 1].
 
 from __future__ import annotations
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from chokepoint.matching.algorithm import Algorithm
 from chokepoint.matching.explain import Explanation, FeatureEvidence, NameEvidence, WordEvidence
 from chokepoint.matching.index import NameIndex
-from chokepoint.matching.normalize import GENERIC, LEGAL, NAME, NUM, STOP, NameForm, Token, Word
+from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NAME, NUM, STOP, NameForm, Token, Word
 from chokepoint.matching.records import STRONG_IDENTIFIERS, ListedRecord, PartyQuery
 
 _WEAK_ROLES = (LEGAL, STOP, GENERIC)
@@ -39,14 +39,17 @@ def compare_words(q: Token, c: Token, min_similarity: float, transliterated: boo
     if q.family == c.family:
         return 0.95, "spelling-family"
     if q.symbols and c.symbols and not q.symbols.isdisjoint(c.symbols):
+        if q.role == LEGAL or c.role == LEGAL:
+            return 0.95, "legal-form"
         return 0.92, "name-symbol"
     a, b = q.ascii, c.ascii
     shortest = min(len(a), len(b))
     if shortest <= 3:
         return 0.0, "unmatched"
-    sim = Levenshtein.normalized_similarity(a, b)
+    # optimal string alignment: a transposition is one edit, not two
+    sim = OSA.normalized_similarity(a, b)
     how = "fuzzy"
-    if shortest <= 5 and Levenshtein.distance(a, b) > 1:
+    if shortest <= 5 and OSA.distance(a, b) > 1:
         sim = min(sim, 0.6)
     if q.phonetic and q.phonetic == c.phonetic and sim >= 0.6:
         sim, how = max(sim, 0.8), "phonetic"
@@ -75,8 +78,8 @@ def _merge_joined(words: tuple[Word, ...], other: tuple[Word, ...]) -> tuple[Wor
             joined = words[i].token.ascii + words[i + 1].token.ascii
             if joined in targets:
                 first = words[i].token
-                token = Token(joined, joined, NAME, joined, joined, None, first.symbols)
-                out.append(Word(token, max(words[i].weight, words[i + 1].weight)))
+                token = Token(joined, joined, JOINED, joined, joined, None, first.symbols)
+                out.append(Word(token, words[i].weight + words[i + 1].weight))
                 i += 2
                 changed = True
                 continue
@@ -130,7 +133,7 @@ def align_names(
         matched += sim * (q.weight + c.weight)
         if q.token.role not in _WEAK_ROLES and c.token.role not in _WEAK_ROLES:
             distinctive += sim * q.weight
-            distinctive_words += 1
+            distinctive_words += 2 if JOINED in (q.token.role, c.token.role) else 1
             max_word_weight = max(max_word_weight, q.weight)
         if evidence is not None:
             evidence.append(WordEvidence(q.token.text, c.token.text, how, round(sim, 3), round(q.weight, 3),
@@ -144,7 +147,13 @@ def align_names(
             evidence.append(WordEvidence(None, w.token.text, "unmatched", 0.0, round(w.weight, 3), w.token.role))
     total_q = sum(w.weight for w in qwords)
     total_c = sum(w.weight for w in cwords)
-    score = matched / (total_q + total_c) if total_q + total_c else 0.0
+    # words the listed name has and the query lacks (middle names,
+    # patronymics, a second family name) count less than query words the
+    # listed name lacks
+    extra = cfg["extra_listed_person" if person else "extra_listed_word"]
+    left_c_weight = sum(w.weight for w in left_c)
+    denominator = total_q + (total_c - left_c_weight) + extra * left_c_weight
+    score = matched / denominator if denominator else 0.0
     notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
     if person and distinctive_words == 1 and max_word_weight < cfg["rare_word_weight"]:
@@ -200,7 +209,7 @@ def _apply_penalties(
     notes: list[str],
     cfg: dict[str, float],
 ) -> float:
-    if distinctive <= 0 and any(w.token.role in (NAME, GENERIC, NUM) for w in (*left_q, *left_c)):
+    if distinctive <= 0 and any(w.token.role in (NAME, GENERIC, NUM, JOINED) for w in (*left_q, *left_c)):
         # names made only of generic words still match themselves in full
         notes.append("only generic words or legal forms in common")
         return min(score, cfg["generic_only_cap"])
@@ -212,8 +221,8 @@ def _apply_penalties(
     elif num_q or num_c:
         score *= cfg["number_missing_factor"]
         notes.append("a number on one side only")
-    name_q = [w for w in left_q if w.token.role in (NAME, GENERIC)]
-    name_c = [w for w in left_c if w.token.role in (NAME, GENERIC)]
+    name_q = [w for w in left_q if w.token.role in (NAME, GENERIC, JOINED)]
+    name_c = [w for w in left_c if w.token.role in (NAME, GENERIC, JOINED)]
     if name_q and name_c:
         share_q = sum(w.weight for w in name_q) / total_q
         share_c = sum(w.weight for w in name_c) / total_c

@@ -31,6 +31,8 @@ QUALIFIER_HEADROOM = 0.10
 #: than their query twins can score above it. Names whose estimate times
 #: this slack stays under the cut cannot match and are not scored.
 ESTIMATE_SLACK = 1.35
+#: The best retrieved names are scored whatever their estimate.
+ALWAYS_SCORED = 8
 
 
 @dataclass(slots=True)
@@ -109,8 +111,8 @@ class Screener:
         cut = self.algorithm.threshold if threshold is None else threshold
         qwords = [index.words(form) for form in forms]
         best_names: dict[int, list[int]] = {}
-        for nid, estimate, _fi in index.candidates(forms, limit=candidates):
-            if estimate * ESTIMATE_SLACK < cut - QUALIFIER_HEADROOM:
+        for rank, (nid, estimate, _fi) in enumerate(index.candidates(forms, limit=candidates)):
+            if rank >= ALWAYS_SCORED and estimate * ESTIMATE_SLACK < cut - QUALIFIER_HEADROOM:
                 continue
             indexed = index.names[nid]
             best_names.setdefault(indexed.entity, []).append(nid)
