@@ -152,6 +152,8 @@ def _role(part, generic: frozenset[str], ascii_word: str, person: bool = False) 
         return LEGAL
     if tag == NamePartTag.NUM or ascii_word.isdigit():
         return NUM
+    if len(ascii_word) == 1:
+        return STOP  # an initial or a letter of an acronym written apart
     if person:
         return STOP if ascii_word in person_titles() or tag == NamePartTag.STOP else NAME
     if ascii_word in generic:

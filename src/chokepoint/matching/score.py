@@ -156,7 +156,10 @@ def align_names(
     score = matched / denominator if denominator else 0.0
     notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
-    if person and distinctive_words == 1 and max_word_weight < cfg["rare_word_weight"]:
+    one_word_each = len(qwords) == 1 and len(cwords) == 1
+    names_left = any(w.token.role in (NAME, JOINED) for w in (*left_q, *left_c))
+    if (person and distinctive_words == 1 and max_word_weight < cfg["rare_word_weight"]
+            and (names_left or one_word_each)):
         score = min(score, cfg["single_word_person_cap"])
         notes.append("a person matched on one common word only")
     if kind == "weak":
