@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, NameForm, Token, Word, normalize_name
+from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, NameForm, Token, Word, Words, normalize_name
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "7"
+INDEX_VERSION = "8"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: How much a listed word the query lacks counts in the retrieval estimate
@@ -54,9 +54,7 @@ class IndexedName:
     kind: str
     form: NameForm
     #: the form's words with their weights, computed once at build time
-    words: tuple[Word, ...] = ()
-    #: sum of the words' weights
-    total: float = 0.0
+    words: Words | None = None
 
 
 class NameIndex:
@@ -118,8 +116,7 @@ class NameIndex:
         index._log_n = math.log(1 + len(index.names)) or 1.0
         for indexed in index.names:
             indexed.words = index.words(indexed.form)
-            indexed.total = sum(w.weight for w in indexed.words)
-        index.totals = np.asarray([n.total for n in index.names], dtype=np.float32)
+        index.totals = np.asarray([n.words.total for n in index.names], dtype=np.float32)
         return index
 
     # --- weights ------------------------------------------------------------
@@ -130,8 +127,8 @@ class NameIndex:
         idf = math.log(1 + len(self.names) / (1 + df)) / self._log_n
         return max(0.05, idf) * ROLE_WEIGHT.get(token.role, 1.0)
 
-    def words(self, form: NameForm) -> tuple[Word, ...]:
-        return tuple(Word(t, self.weight(t)) for t in form.tokens)
+    def words(self, form: NameForm) -> Words:
+        return Words.of(tuple(Word(t, self.weight(t)) for t in form.tokens))
 
     # --- retrieval ----------------------------------------------------------
 

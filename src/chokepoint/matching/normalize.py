@@ -81,6 +81,28 @@ class Word:
     weight: float
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The weighted words of one name, with what scoring looks up often."""
+
+    items: tuple[Word, ...]
+    total: float
+    #: the words' ASCII forms
+    asciis: frozenset[str]
+    #: adjacent words joined ("jsc" + "argument")
+    joins: frozenset[str]
+
+    @classmethod
+    def of(cls, items: tuple[Word, ...]) -> "Words":
+        asciis = [w.token.ascii for w in items]
+        return cls(
+            items=items,
+            total=sum(w.weight for w in items),
+            asciis=frozenset(asciis),
+            joins=frozenset(a + b for a, b in zip(asciis, asciis[1:])),
+        )
+
+
 def type_tag(schema: str) -> NameTypeTag:
     if schema in _PERSON:
         return NameTypeTag.PER

@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 from chokepoint.matching.algorithm import Algorithm
 from chokepoint.matching.explain import Explanation, FeatureEvidence, NameEvidence, WordEvidence
 from chokepoint.matching.index import NameIndex
-from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NAME, NUM, STOP, NameForm, Token, Word
+from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NAME, NUM, STOP, NameForm, Token, Word, Words
 from chokepoint.matching.records import STRONG_IDENTIFIERS, ListedRecord, PartyQuery
 
 _WEAK_ROLES = (LEGAL, STOP, GENERIC)
@@ -60,7 +60,7 @@ def compare_words(q: Token, c: Token, min_similarity: float, transliterated: boo
     return sim, how
 
 
-def name_words(form: NameForm, index: NameIndex) -> tuple[Word, ...]:
+def name_words(form: NameForm, index: NameIndex) -> Words:
     return index.words(form)
 
 
@@ -93,8 +93,8 @@ WordCache = dict
 
 
 def align_names(
-    qwords: tuple[Word, ...],
-    cwords: tuple[Word, ...],
+    qnames: Words,
+    cnames: Words,
     kind: str,
     transliterated: bool,
     cfg: dict[str, float],
@@ -105,8 +105,11 @@ def align_names(
 ) -> float:
     """Score of one name pair in [0, 1]. With ``evidence``/``notes``
     lists given, they are filled with the word-by-word alignment."""
-    qwords = _merge_joined(qwords, cwords)
-    cwords = _merge_joined(cwords, qwords)
+    qwords, cwords = qnames.items, cnames.items
+    if not qnames.joins.isdisjoint(cnames.asciis):
+        qwords = _merge_joined(qwords, cwords)
+    if not cnames.joins.isdisjoint(qnames.asciis):
+        cwords = _merge_joined(cwords, qwords)
     min_sim = cfg["min_word_similarity"]
     pairs = []
     for i, q in enumerate(qwords):
@@ -145,8 +148,8 @@ def align_names(
             evidence.append(WordEvidence(w.token.text, None, "unmatched", 0.0, round(w.weight, 3), w.token.role))
         for w in left_c:
             evidence.append(WordEvidence(None, w.token.text, "unmatched", 0.0, round(w.weight, 3), w.token.role))
-    total_q = sum(w.weight for w in qwords)
-    total_c = sum(w.weight for w in cwords)
+    total_q = qnames.total
+    total_c = cnames.total
     # words the listed name has and the query lacks (middle names,
     # patronymics, a second family name) count less than query words the
     # listed name lacks
@@ -177,8 +180,8 @@ def score_names(
     kind: str,
     index: NameIndex,
     algorithm: Algorithm,
-    qwords: tuple[Word, ...] | None = None,
-    cwords: tuple[Word, ...] | None = None,
+    qwords: Words | None = None,
+    cwords: Words | None = None,
     cache: WordCache | None = None,
     person: bool = False,
 ) -> NameEvidence:

@@ -119,16 +119,20 @@ class Screener:
         identifier_values = set(query.loose_identifiers)
         for values in query.identifiers.values():
             identifier_values.update(values)
-        for rid in index.by_identifier(identifier_values):
+        for rid in index.by_identifier(identifier_values) if identifier_values else ():
             best_names.setdefault(rid, [])
         cache: dict = {}
         matches: list[Match] = []
+        by_identifier = index.by_identifier(identifier_values) if identifier_values else set()
         for rid, nids in best_names.items():
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
                 continue
             person = query.schema == "Person" or record.schema == "Person"
-            evidence = self._best_name(forms, qwords, nids, cache, person)
+            best = self._best_name(forms, qwords, nids, cache, person)
+            if rid not in by_identifier and (best is None or best[0] + QUALIFIER_HEADROOM < cut):
+                continue  # cannot reach the cut: no evidence is built
+            evidence = self._name_evidence(forms, qwords, best, cache, person)
             explanation = score_candidate(query, record, evidence, self.algorithm)
             matches.append(Match(record, explanation))
         matches.sort(key=lambda m: (-m.score, m.record.entity_id))
@@ -153,8 +157,8 @@ class Screener:
 
     def _best_name(
         self, forms: list[NameForm], qwords: list[tuple], nids: list[int], cache: dict, person: bool
-    ) -> NameEvidence | None:
-        """The best-scoring (query form, listed name) pair, with evidence."""
+    ) -> tuple[float, int, int] | None:
+        """Score, query form and listed name of the best-scoring pair."""
         best: tuple[float, int, int] | None = None
         cfg = self.algorithm.config
         for nid in nids:
@@ -164,6 +168,12 @@ class Screener:
                 score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache, person=person)
                 if best is None or score > best[0]:
                     best = (score, i, nid)
+        return best
+
+    def _name_evidence(
+        self, forms: list[NameForm], qwords: list[tuple], best: tuple[float, int, int] | None, cache: dict,
+        person: bool,
+    ) -> NameEvidence | None:
         if best is None:
             return None
         _, i, nid = best
