@@ -4,13 +4,18 @@ the results as markdown and JSON under bench/out/."""
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
 import platform
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,6 +61,51 @@ def git_revision() -> str:
         return rev + (" (src/ has uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def source_digest(package_dir: Path) -> str:
+    """sha256 over the package's files (paths and contents), caches excluded."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package_dir)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def dirty_source_files() -> list[str]:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def snapshot_source() -> dict:
+    """Run the benchmark on a private copy of src/chokepoint.
+
+    Others edit the working tree while benchmarks run; a copy taken at the
+    start keeps every measurement (and every child process, through
+    PYTHONPATH) on the same code. Call before importing chokepoint."""
+    if "chokepoint" in sys.modules:
+        raise RuntimeError("snapshot_source() must run before chokepoint is imported")
+    live = ROOT / "src" / "chokepoint"
+    tmp = Path(tempfile.mkdtemp(prefix="cp-bench-src-"))
+    shutil.copytree(live, tmp / "chokepoint", ignore=shutil.ignore_patterns("__pycache__"))
+    atexit.register(shutil.rmtree, tmp, True)
+    sys.path.insert(0, str(tmp))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(tmp) + (os.pathsep + old if old else "")
+    import chokepoint
+
+    assert Path(chokepoint.__file__).resolve().is_relative_to(tmp.resolve()), chokepoint.__file__
+    return {"snapshot_of": str(live), "digest": source_digest(tmp / "chokepoint"),
+            "uncommitted": dirty_source_files()}
+
+
+def source_changed_since(snapshot: dict) -> bool:
+    return source_digest(Path(snapshot["snapshot_of"])) != snapshot["digest"]
 
 
 def package_versions(names: list[str]) -> dict[str, str]:
@@ -106,6 +156,41 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+
+def _system_busy_s() -> float:
+    """CPU seconds all processes have used since boot (/proc/stat)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    return cpu_s(resource.RUSAGE_SELF) + cpu_s(resource.RUSAGE_CHILDREN)
+
+
+class Phases:
+    """Wall time of each phase and how busy *other* processes kept the CPUs
+    meanwhile (all CPU used minus this benchmark's own and its children's)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self._mark()
+
+    def _mark(self) -> None:
+        self._t, self._busy, self._own = time.perf_counter(), _system_busy_s(), _own_cpu_s()
+
+    def end(self, name: str) -> None:
+        wall = time.perf_counter() - self._t
+        other = max(0.0, (_system_busy_s() - self._busy) - (_own_cpu_s() - self._own))
+        self.rows.append({"phase": name, "wall_s": wall, "other_cpu_cores": other / wall if wall else 0.0})
+        self._mark()
+
+
 def percentile(values: list[float], q: float) -> float:
     """Linear-interpolated percentile, q in 0..100."""
     if not values:
@@ -132,14 +217,21 @@ def latency_summary(seconds: list[float]) -> dict:
     }
 
 
-def machine_markdown(info: dict, command: str, started: str, finished: str) -> list[str]:
+def machine_markdown(info: dict, command: str, started: str, finished: str, source: dict | None = None) -> list[str]:
     pk = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
+    src = []
+    if source:
+        dirty = ", ".join(f"`{f}`" for f in source["uncommitted"]) or "none"
+        changed = " (the working tree changed during the run; the copy did not)" if source.get("changed_during_run") else ""
+        src = [f"| Code measured | copy of `{source['snapshot_of']}` taken at the start, digest `{source['digest']}`; "
+               f"uncommitted files in src/ at the start: {dirty}{changed} |"]
     return [
         "| | |",
         "|---|---|",
         f"| Date | {started} (finished {finished}) |",
         f"| Command | `{command}` (cwd `{os.getcwd()}`) |",
         f"| Git | {info['git']} |",
+        *src,
         f"| CPU | {info['cpu_model']}, `nproc` = {info['nproc']} |",
         f"| Memory | {info['mem_total_mb']:,} MB total |",
         f"| Python | {info['python']} ({info['platform']}) |",

@@ -34,8 +34,11 @@ from benchenv import (  # noqa: E402
     fmt,
     machine_info,
     machine_markdown,
+    Phases,
     now_iso,
     peak_rss_mb,
+    snapshot_source,
+    source_changed_since,
     write_results,
 )
 
@@ -92,7 +95,10 @@ def child_run(spec: dict) -> dict:
             row.update(error=reports[0].error if reports else "not loaded")
         datasets.append(row)
     t_load = time.perf_counter() - t_all
+    import chokepoint
+
     out = {
+        "chokepoint_file": chokepoint.__file__,
         "backend": store.engine.dialect.name,
         "import_s": t_import,
         "open_migrate_s": t_open,
@@ -170,7 +176,7 @@ def median(values: list[float]) -> float:
 
 
 def render(info: dict, command: str, started: str, finished: str, runs: list[dict], pg: dict | None,
-           pg_error: str | None) -> str:
+           pg_error: str | None, source: dict) -> str:
     names = [d["dataset"] for d in runs[0]["datasets"]]
     totals = [r["total_s"] for r in runs]
     med_total = median(totals)
@@ -184,21 +190,25 @@ def render(info: dict, command: str, started: str, finished: str, runs: list[dic
         "parsing, building the FtM entities); *store* is the `ListStore.load` transaction (version row, "
         "entity inserts, activation), timed by wrapping that method.",
         "",
-        *machine_markdown(info, command, started, finished),
+        *machine_markdown(info, command, started, finished, source),
         "",
         "## Summary",
         "",
         f"Goal: all bundled lists in under {GOAL_SECONDS:.0f} s on this {info['nproc']}-core machine → "
         f"**{verdict}** (median total {med_total:.1f} s over {len(runs)} SQLite runs, slowest {max(totals):.1f} s).",
         "",
-        "| run | backend | open + migrate (s) | load all lists (s) | total (s) | peak RSS (MB) | database size (MB) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| run | backend | open + migrate (s) | load all lists (s) | total (s) | peak RSS (MB) | database size (MB) | other processes, cores busy |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     all_runs = [(f"{i + 1}", r) for i, r in enumerate(runs)] + ([("pg", pg)] if pg else [])
     for label, r in all_runs:
         db = r.get("db_bytes")
         lines.append(f"| {label} | {r['backend']} | {r['open_migrate_s']:.2f} | {r['load_s']:.2f} | "
-                     f"**{r['total_s']:.2f}** | {r['peak_rss_mb']:.0f} | {fmt(db / 1e6 if db else None, 1)} |")
+                     f"**{r['total_s']:.2f}** | {r['peak_rss_mb']:.0f} | {fmt(db / 1e6 if db else None, 1)} | "
+                     f"{r.get('other_cpu_cores', 0):.2f} |")
+    lines += ["", "*Other processes, cores busy*: CPU time used by everything else on the machine during the "
+              "run (from /proc/stat, minus this benchmark's processes) per second of wall time; near 0 means "
+              "the run had the machine to itself. For the PostgreSQL run it includes the database server's own work."]
     if pg_error:
         lines += ["", f"PostgreSQL run failed: `{pg_error}`"]
     lines += [
@@ -268,23 +278,31 @@ def main() -> None:
         print(MARK + json.dumps(child_run(json.loads(args.child))), flush=True)
         return
 
+    source = snapshot_source()
     started = now_iso()
     command = command_line()
     info = machine_info()
     runs = []
+    phases = Phases()
     for i in range(args.runs):
         r = sqlite_run(i, reload=(i == 0))
+        phases.end(f"sqlite run {i + 1}")
+        r["other_cpu_cores"] = phases.rows[-1]["other_cpu_cores"]
         print(f"sqlite run {i + 1}: total {r['total_s']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
         runs.append(r)
     pg, pg_error = None, None
     if not args.no_postgres:
         try:
             pg = postgres_run(args.pg_url)
+            phases.end("postgres run")
+            # the PostgreSQL server's own CPU shows up here as "other" load
+            pg["other_cpu_cores"] = phases.rows[-1]["other_cpu_cores"]
             print(f"postgres run: total {pg['total_s']:.2f} s, peak RSS {pg['peak_rss_mb']:.0f} MB", flush=True)
         except Exception as exc:  # report, do not lose the SQLite results
             pg_error = f"{type(exc).__name__}: {str(exc).strip()[-600:]}"
             print("postgres run failed:", pg_error, flush=True)
     finished = now_iso()
+    source["changed_during_run"] = source_changed_since(source)
     info["loadavg_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
     totals = [r["total_s"] for r in runs]
     data = {
@@ -293,6 +311,7 @@ def main() -> None:
         "finished": finished,
         "command": command,
         "machine": info,
+        "source": source,
         "goal_seconds": GOAL_SECONDS,
         "goal_met": max(totals) < GOAL_SECONDS,
         "median_total_s": median(totals),
@@ -300,7 +319,7 @@ def main() -> None:
         "postgres_run": pg,
         "postgres_error": pg_error,
     }
-    md, js = write_results(args.name, render(info, command, started, finished, runs, pg, pg_error), data)
+    md, js = write_results(args.name, render(info, command, started, finished, runs, pg, pg_error, source), data)
     print(f"wrote {md} and {js}")
 
 

@@ -33,7 +33,7 @@ from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, Nam
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "8"
+INDEX_VERSION = "10"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: How much a listed word the query lacks counts in the retrieval estimate
@@ -64,10 +64,13 @@ class NameIndex:
         self.records: list[ListedRecord] = []
         self.names: list[IndexedName] = []
         self.version_ids: tuple[str, ...] = ()
-        #: key → sorted int32 array of name positions
-        self.postings: dict[str, np.ndarray] = {}
-        #: one-letter deletion → vocabulary words
-        self.delete_map: dict[str, tuple[str, ...]] = {}
+        #: postings in one compressed layout: key → row number, and each
+        #: row's sorted name positions at data[offsets[row]:offsets[row+1]]
+        self.key_rows: dict[str, int] = {}
+        self.offsets: np.ndarray = np.zeros(1, dtype=np.int64)
+        self.data: np.ndarray = np.zeros(0, dtype=np.int32)
+        #: one-letter deletion → vocabulary word(s) (a str when only one)
+        self.delete_map: dict[str, str | tuple[str, ...]] = {}
         #: family → number of names containing it
         self.df: dict[str, int] = {}
         #: cleaned identifier → record positions
@@ -85,6 +88,7 @@ class NameIndex:
         postings: dict[str, list[int]] = defaultdict(list)
         identifiers: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
+        tokens: dict[Token, Token] = {}  # one shared object per distinct word
         for record in records:
             rid = len(index.records)
             index.records.append(record)
@@ -93,6 +97,8 @@ class NameIndex:
                     identifiers[value].append(rid)
             for kind, text in record.names:
                 for form in normalize_name(text, record.schema):
+                    form = NameForm(form.original, tuple(tokens.setdefault(t, t) for t in form.tokens),
+                                    form.transliterated)
                     nid = len(index.names)
                     index.names.append(IndexedName(rid, kind, form))
                     keys = set()
@@ -109,15 +115,36 @@ class NameIndex:
             if len(word) >= 4 and not word.isdigit():
                 for variant in deletes(word):
                     delete_map[variant].append(word)
-        index.delete_map = {k: tuple(v) for k, v in delete_map.items()}
-        index.postings = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+        index.delete_map = {k: v[0] if len(v) == 1 else tuple(v) for k, v in delete_map.items()}
+        index._store_postings(postings)
         index.df = dict(df)
         index.identifiers = {k: tuple(sorted(set(v))) for k, v in identifiers.items()}
         index._log_n = math.log(1 + len(index.names)) or 1.0
+        words: dict[Token, Word] = {}
         for indexed in index.names:
-            indexed.words = index.words(indexed.form)
+            items = tuple(words.setdefault(t, Word(t, index.weight(t))) for t in indexed.form.tokens)
+            indexed.words = Words.of(items, compact=True)
         index.totals = np.asarray([n.words.total for n in index.names], dtype=np.float32)
         return index
+
+    def _store_postings(self, postings: dict[str, list[int]]) -> None:
+        keys = list(postings)
+        self.key_rows = {key: row for row, key in enumerate(keys)}
+        lengths = np.fromiter((len(postings[k]) for k in keys), dtype=np.int64, count=len(keys))
+        self.offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.offsets[1:])
+        self.data = np.fromiter((n for k in keys for n in postings[k]), dtype=np.int32, count=int(lengths.sum()))
+
+    def postings(self, key: str) -> np.ndarray | None:
+        """Sorted name positions indexed under ``key``."""
+        row = self.key_rows.get(key)
+        if row is None:
+            return None
+        return self.data[self.offsets[row] : self.offsets[row + 1]]
+
+    def posting_count(self, key: str) -> int:
+        row = self.key_rows.get(key)
+        return 0 if row is None else int(self.offsets[row + 1] - self.offsets[row])
 
     # --- weights ------------------------------------------------------------
 
@@ -142,24 +169,33 @@ class NameIndex:
         for fi, form in enumerate(forms):
             weights = [self.weight(t) for t in form.tokens]
             total = sum(weights) or 1.0
+            # every (name, query word) hit once: posting arrays tagged with
+            # the word they came from, de-duplicated in one sort
             arrays: list[np.ndarray] = []
-            scores: list[np.ndarray] = []
+            tags: list[int] = []
+            slot_weights: list[float] = []
             for token, weight in zip(form.tokens, weights):
-                hits = self._token_hits(token, max_df)
-                if hits is not None:
+                slot = len(slot_weights)
+                slot_weights.append(weight / total)
+                for hits in self._token_hits(token, max_df):
                     arrays.append(hits)
-                    scores.append(np.full(len(hits), weight / total, dtype=np.float32))
+                    tags.append(slot)
             for hits, weight in self._joined_hits(form.tokens, weights, max_df):
                 arrays.append(hits)
-                scores.append(np.full(len(hits), weight / total, dtype=np.float32))
+                tags.append(len(slot_weights))
+                slot_weights.append(weight / total)
             if not arrays:
                 continue
-            ids = np.concatenate(arrays)
-            vals = np.concatenate(scores)
-            order = np.argsort(ids, kind="stable")
-            ids = ids[order]
-            vals = vals[order]
-            uniq, starts = np.unique(ids, return_index=True)
+            lengths = [len(a) for a in arrays]
+            keys = (np.concatenate(arrays).astype(np.int64) << 7) | np.repeat(
+                np.asarray(tags, dtype=np.int64), lengths
+            )
+            keys.sort()  # a plain sort beats np.unique's hashing on these sizes
+            keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+            ids = keys >> 7
+            vals = np.asarray(slot_weights, dtype=np.float32)[keys & 127]
+            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+            uniq = ids[starts]
             share = np.minimum(np.add.reduceat(vals, starts), 1.0)
             # rank by the score the shared words would give if they matched
             # exactly: a long listed name that shares one word ranks low
@@ -175,29 +211,27 @@ class NameIndex:
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
         return [(nid, score, fi) for nid, (score, fi) in ranked[:limit]]
 
-    def _token_hits(self, token: Token, max_df: int) -> np.ndarray | None:
+    def _token_hits(self, token: Token, max_df: int) -> list[np.ndarray]:
+        """Posting arrays of every key of one query word (may overlap)."""
         arrays = []
         for key in _token_keys(token):
-            arr = self.postings.get(key)
+            arr = self.postings(key)
             if arr is not None and len(arr) <= max_df:
                 arrays.append(arr)
         word = token.ascii
         if len(word) >= 4 and not word.isdigit():
-            neighbours = set(self.delete_map.get(word, ()))
+            neighbours: set[str] = set()
+            _add_words(neighbours, self.delete_map.get(word))
             for variant in deletes(word):
-                neighbours.update(self.delete_map.get(variant, ()))
-                if ("w:" + variant) in self.postings:
+                _add_words(neighbours, self.delete_map.get(variant))
+                if ("w:" + variant) in self.key_rows:
                     neighbours.add(variant)
             neighbours.discard(word)
             for other in neighbours:
-                arr = self.postings.get("w:" + other)
+                arr = self.postings("w:" + other)
                 if arr is not None and len(arr) <= max_df:
                     arrays.append(arr)
-        if not arrays:
-            return None
-        if len(arrays) == 1:
-            return arrays[0]
-        return np.unique(np.concatenate(arrays))
+        return arrays
 
     def _joined_hits(
         self, tokens: tuple[Token, ...], weights: list[float], max_df: int
@@ -207,11 +241,11 @@ class NameIndex:
         join equals a query word (with that word's weight)."""
         out = []
         for i in range(len(tokens) - 1):
-            arr = self.postings.get("w:" + tokens[i].ascii + tokens[i + 1].ascii)
+            arr = self.postings("w:" + tokens[i].ascii + tokens[i + 1].ascii)
             if arr is not None and len(arr) <= max_df:
                 out.append((arr, weights[i] + weights[i + 1]))
         for token, weight in zip(tokens, weights):
-            arr = self.postings.get("j:" + token.ascii)
+            arr = self.postings("j:" + token.ascii)
             if arr is not None and len(arr) <= max_df:
                 out.append((arr, weight))
         return out
@@ -238,6 +272,15 @@ class NameIndex:
         if not isinstance(index, cls):
             raise ValueError(f"{path} is not a chokepoint name index")
         return index
+
+
+def _add_words(target: set[str], found: str | tuple[str, ...] | None) -> None:
+    if found is None:
+        return
+    if isinstance(found, str):
+        target.add(found)
+    else:
+        target.update(found)
 
 
 def _token_keys(token: Token) -> set[str]:

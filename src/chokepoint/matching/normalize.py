@@ -88,19 +88,18 @@ class Words:
     items: tuple[Word, ...]
     total: float
     #: the words' ASCII forms
-    asciis: frozenset[str]
+    asciis: frozenset[str] | tuple[str, ...]
     #: adjacent words joined ("jsc" + "argument")
-    joins: frozenset[str]
+    joins: frozenset[str] | tuple[str, ...]
 
     @classmethod
-    def of(cls, items: tuple[Word, ...]) -> "Words":
+    def of(cls, items: tuple[Word, ...], compact: bool = False) -> "Words":
+        """``compact`` (index side) keeps the sets as tuples, which take a
+        fraction of the memory; the query side keeps sets for lookups."""
         asciis = [w.token.ascii for w in items]
-        return cls(
-            items=items,
-            total=sum(w.weight for w in items),
-            asciis=frozenset(asciis),
-            joins=frozenset(a + b for a, b in zip(asciis, asciis[1:])),
-        )
+        joins = [a + b for a, b in zip(asciis, asciis[1:])]
+        kind = tuple if compact else frozenset
+        return cls(items=items, total=sum(w.weight for w in items), asciis=kind(asciis), joins=kind(joins))
 
 
 def type_tag(schema: str) -> NameTypeTag:

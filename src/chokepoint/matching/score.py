@@ -29,29 +29,41 @@ _WEAK_ROLES = (LEGAL, STOP, GENERIC)
 
 
 def compare_words(q: Token, c: Token, min_similarity: float, transliterated: bool = False) -> tuple[float, str]:
-    """Similarity of two words in [0, 1] and how it was found. Consonant
-    skeletons only count when a side was transliterated from a script that
-    does not write vowels ("mhmd" for Arabic محمد)."""
+    """Similarity of two words in [0, 1] and how it was found.
+
+    Name symbols (rigour's Wikidata name ids) are decisive across scripts
+    (Владимир = Vladimir, محمد = Mohammed); between two Latin spellings they
+    also join unrelated romanised syllables (Chinese "Hui" and "Su" share
+    an id), so there the words must also look alike. Short words that
+    differ in their first letter are different names (Touma, Jouma).
+    Consonant skeletons only count when a side was transliterated from a
+    script that does not write vowels ("mhmd" for Arabic محمد)."""
     if q.ascii == c.ascii or q.text == c.text:
         return 1.0, "exact"
     if q.role == NUM or c.role == NUM:
         return 0.0, "unmatched"
     if q.family == c.family:
         return 0.95, "spelling-family"
+    a, b = q.ascii, c.ascii
+    shortest = min(len(a), len(b))
+    # optimal string alignment: a transposition is one edit, not two
+    sim = OSA.normalized_similarity(a, b) if shortest else 0.0
     if q.symbols and c.symbols and not q.symbols.isdisjoint(c.symbols):
         if q.role == LEGAL or c.role == LEGAL:
             return 0.95, "legal-form"
-        return 0.92, "name-symbol"
-    a, b = q.ascii, c.ascii
-    shortest = min(len(a), len(b))
+        if transliterated or q.text != a or c.text != b:
+            return 0.92, "name-symbol"
+        if shortest > 3 and sim >= 0.5:
+            return max(0.85, sim), "name-symbol"
     if shortest <= 3:
         return 0.0, "unmatched"
-    # optimal string alignment: a transposition is one edit, not two
-    sim = OSA.normalized_similarity(a, b)
+    same_start = a[0] == b[0]
     how = "fuzzy"
     if shortest <= 5 and OSA.distance(a, b) > 1:
         sim = min(sim, 0.6)
-    if q.phonetic and q.phonetic == c.phonetic and sim >= 0.6:
+    if shortest <= 6 and not same_start:
+        sim = min(sim, 0.6)
+    if q.phonetic and q.phonetic == c.phonetic and sim >= 0.6 and (same_start or shortest > 6):
         sim, how = max(sim, 0.8), "phonetic"
     if transliterated and len(q.skeleton) >= 3 and q.skeleton == c.skeleton and sim < 0.82:
         sim, how = 0.82, "skeleton"
@@ -102,13 +114,14 @@ def align_names(
     evidence: list[WordEvidence] | None = None,
     notes: list[str] | None = None,
     person: bool = False,
+    listed_person: bool = False,
 ) -> float:
     """Score of one name pair in [0, 1]. With ``evidence``/``notes``
     lists given, they are filled with the word-by-word alignment."""
     qwords, cwords = qnames.items, cnames.items
     if not qnames.joins.isdisjoint(cnames.asciis):
         qwords = _merge_joined(qwords, cwords)
-    if not cnames.joins.isdisjoint(qnames.asciis):
+    if not qnames.asciis.isdisjoint(cnames.joins):
         cwords = _merge_joined(cwords, qwords)
     min_sim = cfg["min_word_similarity"]
     pairs = []
@@ -153,16 +166,17 @@ def align_names(
     # words the listed name has and the query lacks (middle names,
     # patronymics, a second family name) count less than query words the
     # listed name lacks
-    extra = cfg["extra_listed_person" if person else "extra_listed_word"]
+    extra = cfg["extra_listed_person" if listed_person else "extra_listed_word"]
     left_c_weight = sum(w.weight for w in left_c)
     denominator = total_q + (total_c - left_c_weight) + extra * left_c_weight
     score = matched / denominator if denominator else 0.0
     notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
-    one_word_each = len(qwords) == 1 and len(cwords) == 1
+    query_one_word = sum(1 for w in qwords if w.token.role not in _WEAK_ROLES) <= 1
     names_left = any(w.token.role in (NAME, JOINED) for w in (*left_q, *left_c))
-    if (person and distinctive_words == 1 and max_word_weight < cfg["rare_word_weight"]
-            and (names_left or one_word_each)):
+    if person and distinctive_words == 1 and (
+        query_one_word or (names_left and max_word_weight < cfg["rare_word_weight"])
+    ):
         score = min(score, cfg["single_word_person_cap"])
         notes.append("a person matched on one common word only")
     if kind == "weak":
@@ -184,6 +198,7 @@ def score_names(
     cwords: Words | None = None,
     cache: WordCache | None = None,
     person: bool = False,
+    listed_person: bool = False,
 ) -> NameEvidence:
     """Compare two names word by word; the evidence carries the score."""
     evidence: list[WordEvidence] = []
@@ -193,6 +208,7 @@ def score_names(
         qwords if qwords is not None else name_words(query, index),
         cwords if cwords is not None else name_words(candidate, index),
         kind, transliterated, algorithm.config, cache if cache is not None else {}, evidence, notes, person,
+        listed_person,
     )
     return NameEvidence(
         query=query.original,

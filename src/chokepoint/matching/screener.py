@@ -128,7 +128,7 @@ class Screener:
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
                 continue
-            person = query.schema == "Person" or record.schema == "Person"
+            person = (query.schema == "Person" or record.schema == "Person", record.schema == "Person")
             best = self._best_name(forms, qwords, nids, cache, person)
             if rid not in by_identifier and (best is None or best[0] + QUALIFIER_HEADROOM < cut):
                 continue  # cannot reach the cut: no evidence is built
@@ -156,7 +156,7 @@ class Screener:
         return schemata_match(query.schema, record.schema)
 
     def _best_name(
-        self, forms: list[NameForm], qwords: list[tuple], nids: list[int], cache: dict, person: bool
+        self, forms: list[NameForm], qwords: list, nids: list[int], cache: dict, person: tuple[bool, bool]
     ) -> tuple[float, int, int] | None:
         """Score, query form and listed name of the best-scoring pair."""
         best: tuple[float, int, int] | None = None
@@ -165,32 +165,35 @@ class Screener:
             indexed = self.index.names[nid]
             for i, form in enumerate(forms):
                 translit = form.transliterated or indexed.form.transliterated
-                score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache, person=person)
+                score = align_names(qwords[i], indexed.words, indexed.kind, translit, cfg, cache,
+                                    person=person[0], listed_person=person[1])
                 if best is None or score > best[0]:
                     best = (score, i, nid)
         return best
 
     def _name_evidence(
-        self, forms: list[NameForm], qwords: list[tuple], best: tuple[float, int, int] | None, cache: dict,
-        person: bool,
+        self, forms: list[NameForm], qwords: list, best: tuple[float, int, int] | None, cache: dict,
+        person: tuple[bool, bool],
     ) -> NameEvidence | None:
         if best is None:
             return None
         _, i, nid = best
         indexed = self.index.names[nid]
         return score_names(forms[i], indexed.form, indexed.kind, self.index, self.algorithm,
-                           qwords[i], indexed.words, cache, person)
+                           qwords[i], indexed.words, cache, person[0], person[1])
 
     def compare(self, query: PartyQuery, record: ListedRecord) -> Explanation:
         """Score one query against one record, all names against all names
         (used by ``chokepoint compare`` and the pair benchmarks)."""
         forms = self.query_forms(query)
         person = query.schema == "Person" or record.schema == "Person"
+        listed_person = record.schema == "Person"
         best: NameEvidence | None = None
         for kind, text in record.names:
             for cform in normalize_name(text, record.schema):
                 for form in forms:
-                    evidence = score_names(form, cform, kind, self.index, self.algorithm, person=person)
+                    evidence = score_names(form, cform, kind, self.index, self.algorithm, person=person,
+                                           listed_person=listed_person)
                     if best is None or evidence.score > best.score:
                         best = evidence
         return score_candidate(query, record, best, self.algorithm)
