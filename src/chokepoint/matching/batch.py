@@ -19,6 +19,7 @@ rows naming their line and what is wrong. Screening uses every core
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import multiprocessing as mp
 import os
@@ -225,12 +226,17 @@ def screen_rows(
         return
     _WORKER = (screener, threshold, limit)
     ctx = mp.get_context("fork")
+    # move everything alive (the index above all) out of the collector's
+    # reach, so the workers' collections do not touch, and so copy, the
+    # pages they share with this process
+    gc.freeze()
     try:
         with ctx.Pool(workers) as pool:
             for results in pool.imap(_screen_chunk, _chunks(rows, chunk_size)):
                 yield from results
     finally:
         _WORKER = None
+        gc.unfreeze()
 
 
 # --- output -------------------------------------------------------------------

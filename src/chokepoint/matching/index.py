@@ -33,7 +33,7 @@ from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, Nam
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "10"
+INDEX_VERSION = "11"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: How much a listed word the query lacks counts in the retrieval estimate
@@ -214,7 +214,10 @@ class NameIndex:
     def _token_hits(self, token: Token, max_df: int) -> list[np.ndarray]:
         """Posting arrays of every key of one query word (may overlap)."""
         arrays = []
-        for key in _token_keys(token):
+        # the other spellings of the word's family are indexed under "f:",
+        # the family head itself under "w:"
+        keys = _token_keys(token) | {"f:" + token.family, "w:" + token.family}
+        for key in keys:
             arr = self.postings(key)
             if arr is not None and len(arr) <= max_df:
                 arrays.append(arr)
@@ -284,7 +287,11 @@ def _add_words(target: set[str], found: str | tuple[str, ...] | None) -> None:
 
 
 def _token_keys(token: Token) -> set[str]:
-    keys = {"w:" + token.ascii, "f:" + token.family}
+    keys = {"w:" + token.ascii}
+    if token.family != token.ascii:
+        # a family head is always also a word of its own family, so the
+        # head's "w:" postings would miss only the other spellings
+        keys.add("f:" + token.family)
     if token.text != token.ascii:
         keys.add("n:" + token.text)
     if token.role in (LEGAL, STOP):

@@ -32,7 +32,10 @@ QUALIFIER_HEADROOM = 0.10
 #: this slack stays under the cut cannot match and are not scored.
 ESTIMATE_SLACK = 1.35
 #: The best retrieved names are scored whatever their estimate.
-ALWAYS_SCORED = 8
+ALWAYS_SCORED = 3
+#: Names of one entity scored per query (its best by retrieval estimate;
+#: entities listed in many languages have dozens of name forms).
+NAMES_PER_ENTITY = 3
 
 
 @dataclass(slots=True)
@@ -115,7 +118,9 @@ class Screener:
             if rank >= ALWAYS_SCORED and estimate * ESTIMATE_SLACK < cut - QUALIFIER_HEADROOM:
                 continue
             indexed = index.names[nid]
-            best_names.setdefault(indexed.entity, []).append(nid)
+            names = best_names.setdefault(indexed.entity, [])
+            if len(names) < NAMES_PER_ENTITY:
+                names.append(nid)
         identifier_values = set(query.loose_identifiers)
         for values in query.identifiers.values():
             identifier_values.update(values)
