@@ -33,7 +33,7 @@ from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, Nam
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "11"
+INDEX_VERSION = "12"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: How much a listed word the query lacks counts in the retrieval estimate
@@ -155,7 +155,7 @@ class NameIndex:
         return max(0.05, idf) * ROLE_WEIGHT.get(token.role, 1.0)
 
     def words(self, form: NameForm) -> Words:
-        return Words.of(tuple(Word(t, self.weight(t)) for t in form.tokens))
+        return Words.of(tuple(Word(t, self.weight(t)) for t in form.tokens), one_word=form.one_word)
 
     # --- retrieval ----------------------------------------------------------
 
@@ -244,7 +244,13 @@ class NameIndex:
         join equals a query word (with that word's weight)."""
         out = []
         for i in range(len(tokens) - 1):
-            arr = self.postings("w:" + tokens[i].ascii + tokens[i + 1].ascii)
+            joined = tokens[i].ascii + tokens[i + 1].ascii
+            arr = self.postings("w:" + joined)
+            if arr is not None and len(arr) <= max_df:
+                out.append((arr, weights[i] + weights[i + 1]))
+            # the same two words side by side: finds names made of words
+            # too common to retrieve on their own ("Abdullah ABDULLAH")
+            arr = self.postings("j:" + joined)
             if arr is not None and len(arr) <= max_df:
                 out.append((arr, weights[i] + weights[i + 1]))
         for token, weight in zip(tokens, weights):

@@ -34,6 +34,8 @@ NAME, LEGAL, GENERIC, STOP, NUM = "name", "legal", "generic", "stop", "num"
 JOINED = "joined"
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+#: Scripts that write a full name without spaces: Han, Kana, Hangul, Thai.
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLES = re.compile(r"(.)\1+")
 
@@ -72,6 +74,12 @@ class NameForm:
     def text(self) -> str:
         return " ".join(t.text for t in self.tokens)
 
+    @property
+    def one_word(self) -> bool:
+        """One distinctive word, in a script that spaces its words."""
+        distinctive = [t for t in self.tokens if t.role not in (LEGAL, STOP, GENERIC)]
+        return len(distinctive) <= 1 and not _UNSPACED.search(self.original)
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -91,15 +99,19 @@ class Words:
     asciis: frozenset[str] | tuple[str, ...]
     #: adjacent words joined ("jsc" + "argument")
     joins: frozenset[str] | tuple[str, ...]
+    #: a one-word name in a script that separates words with spaces (a
+    #: Korean or Chinese name written as one word is a full name)
+    one_word: bool = False
 
     @classmethod
-    def of(cls, items: tuple[Word, ...], compact: bool = False) -> "Words":
+    def of(cls, items: tuple[Word, ...], compact: bool = False, one_word: bool = False) -> "Words":
         """``compact`` (index side) keeps the sets as tuples, which take a
         fraction of the memory; the query side keeps sets for lookups."""
         asciis = [w.token.ascii for w in items]
         joins = [a + b for a, b in zip(asciis, asciis[1:])]
         kind = tuple if compact else frozenset
-        return cls(items=items, total=sum(w.weight for w in items), asciis=kind(asciis), joins=kind(joins))
+        return cls(items=items, total=sum(w.weight for w in items), asciis=kind(asciis), joins=kind(joins),
+                   one_word=one_word)
 
 
 def type_tag(schema: str) -> NameTypeTag:

@@ -172,7 +172,7 @@ def align_names(
     score = matched / denominator if denominator else 0.0
     notes = notes if notes is not None else []
     score = _apply_penalties(score, distinctive, left_q, left_c, total_q, total_c, notes, cfg)
-    query_one_word = sum(1 for w in qwords if w.token.role not in _WEAK_ROLES) <= 1
+    query_one_word = qnames.one_word
     names_left = any(w.token.role in (NAME, JOINED) for w in (*left_q, *left_c))
     if person and distinctive_words == 1 and (
         query_one_word or (names_left and max_word_weight < cfg["rare_word_weight"])
