@@ -32,9 +32,11 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
-## make bench: the benchmarks under bench/ (results go to BENCHMARKS.md)
+## make bench: the benchmarks under bench/ (results in bench/out/, summarised in BENCHMARKS.md)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/load_lists.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/speed.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

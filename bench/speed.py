@@ -484,6 +484,9 @@ def render(d: dict) -> str:
         f"{info['nproc']} cores *other* processes kept busy meanwhile (all CPU time from /proc/stat minus this "
         "benchmark's and its children's); near 0 means the phase had the machine to itself.",
         "",
+        (f"Before starting, the run waited {d['waited_for_idle_s']['seconds']:.0f} s for 15 quiet seconds "
+         f"({'found' if d['waited_for_idle_s']['idle'] else 'not found'})." if d.get("waited_for_idle_s") else ""),
+        "",
         "| phase | wall s | other processes, cores busy |",
         "|---|---:|---:|",
         *[f"| {p['phase']} | {p['wall_s']:.1f} | {p['other_cpu_cores']:.2f} |" for p in d["phases"]],
@@ -559,13 +562,17 @@ def render(d: dict) -> str:
         f"`screen_rows(screener, rows, workers=N)` over {d['batch'][0]['rows']:,} rows of the same mix "
         "(a different draw), results consumed in order in the parent process; fork workers share the index copy-on-write.",
         "",
-        "| workers | rows | seconds | names/s | CPU s: parent / workers | alert / clear / error |",
-        "|---|---:|---:|---:|---|---|",
+        "| workers | rows | seconds | names/s | CPU s: parent / workers | names per CPU-second | alert / clear / error |",
+        "|---|---:|---:|---:|---|---:|---|",
         *[f"| {r['workers']}{' + `gc.freeze()` (experiment)' if r['gc_freeze'] else ''} | {r['rows']:,} | {r['seconds']:.1f} | **{r['names_per_s']:,.0f}** | "
           f"{r['parent_cpu_s']:.1f} / {r['worker_cpu_s']:.1f} | "
+          f"{r['rows'] / (r['parent_cpu_s'] + r['worker_cpu_s']):,.0f} | "
           f"{r['statuses'].get('alert', 0):,} / {r['statuses'].get('clear', 0):,} / {r['statuses'].get('error', 0):,} |"
           for r in d["batch"]],
         "",
+        "*Names per CPU-second* divides the rows by all CPU time the parent and the workers spent; it does not "
+        "depend on other load on the machine, and times the core count it bounds what the cores could do "
+        "(2 cores × that rate). "
         "The third row is an experiment, not the product: the benchmark calls `gc.freeze()` before "
         "`screen_rows` forks, so the workers' garbage collector does not walk (and so copy-on-write "
         "duplicate) the index objects inherited from the parent. The goal is judged on the second row.",
@@ -646,12 +653,28 @@ def render(d: dict) -> str:
 # --- main -------------------------------------------------------------------------------------
 
 
+def wait_idle(limit: float, quiet: float = 15.0, step: float = 5.0) -> dict:
+    """Wait until other processes have used < 0.08 cores for ``quiet`` seconds."""
+    t0 = time.perf_counter()
+    calm = 0.0
+    while time.perf_counter() - t0 < limit:
+        p = Phases()
+        time.sleep(step)
+        p.end("probe")
+        calm = calm + step if p.rows[0]["other_cpu_cores"] < 0.08 else 0.0
+        if calm >= quiet:
+            return {"seconds": time.perf_counter() - t0, "idle": True}
+    return {"seconds": time.perf_counter() - t0, "idle": False}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller samples, for a quick look")
     parser.add_argument("--profile", action="store_true", help="profile even if every goal is met")
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help=f"chokepoint home (default {DEFAULT_HOME})")
     parser.add_argument("--name", help="output file stem under bench/out/ (default speed / speed-quick)")
+    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                        help="first wait (at most this long) until other processes leave the CPUs idle for 15 s")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -664,10 +687,12 @@ def main() -> None:
         (500, 100, 4000, 100, 50, 200) if args.quick else (2000, 300, 20000, 300, 200, 400)
     )
     name = args.name or ("speed-quick" if args.quick else "speed")
+    waited = wait_idle(args.wait_idle) if args.wait_idle else None
     start = time.perf_counter()
     source = snapshot_source()
     d: dict = {"benchmark": "speed", "source": source, "started": now_iso(), "command": command_line(), "machine": machine_info(),
-               "quick": args.quick, "seed": SEED, "goals_target": GOALS}
+               "quick": args.quick, "seed": SEED, "goals_target": GOALS,
+               "waited_for_idle_s": waited}
 
     phases = Phases()
 
@@ -697,12 +722,6 @@ def main() -> None:
     assert cache == index_path(settings, versions), "cache path mismatch"
     d["cache_bytes"] = cache.stat().st_size
     say(f"cold build {d['build']['total_s']:.1f} s, peak RSS {d['build']['peak_rss_mb']:.0f} MB", "index cold build (child)")
-    d["memory"] = run_child("memory", {"home": str(args.home), "path": str(cache)})
-    say(f"index RSS {d['memory']['index_rss_mb']:.0f} MB, load {d['memory']['load_s']:.2f} s", "index memory (child)")
-    d["tracemalloc"] = run_child("memory", {"home": str(args.home), "path": str(cache), "tracemalloc": True})
-    say(f"traced {d['tracemalloc']['traced_mb']:.0f} MB", "index tracemalloc (child)")
-    d["parts"] = run_child("parts", {"path": str(cache)})
-    say("index parts timed", "index parts (child)")
 
     t = time.perf_counter()
     screener = load_screener(store, settings)
@@ -737,6 +756,13 @@ def main() -> None:
         r = measure_batch(screener, batch_mix, workers, freeze)
         d["batch"].append(r)
         say(f"batch workers={workers} freeze={freeze}: {r['names_per_s']:,.0f} names/s ({r['seconds']:.1f} s)", f"batch workers={workers}{' + gc.freeze' if freeze else ''}")
+
+    d["memory"] = run_child("memory", {"home": str(args.home), "path": str(cache)})
+    say(f"index RSS {d['memory']['index_rss_mb']:.0f} MB, load {d['memory']['load_s']:.2f} s", "index memory (child)")
+    d["tracemalloc"] = run_child("memory", {"home": str(args.home), "path": str(cache), "tracemalloc": True})
+    say(f"traced {d['tracemalloc']['traced_mb']:.0f} MB", "index tracemalloc (child)")
+    d["parts"] = run_child("parts", {"path": str(cache)})
+    say("index parts timed", "index parts (child)")
 
     d["rapidfuzz"] = measure_rapidfuzz(screener, mix, n_rf)
     say(f"rapidfuzz p50 {d['rapidfuzz']['latency']['p50_ms']:.1f} ms", "rapidfuzz")
