@@ -37,6 +37,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/load_lists.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/assess.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

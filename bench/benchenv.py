@@ -191,6 +191,20 @@ class Phases:
         self._mark()
 
 
+def wait_idle(limit: float, quiet: float = 15.0, step: float = 5.0) -> dict:
+    """Wait until other processes have used < 0.08 cores for ``quiet`` seconds."""
+    t0 = time.perf_counter()
+    calm = 0.0
+    while time.perf_counter() - t0 < limit:
+        p = Phases()
+        time.sleep(step)
+        p.end("probe")
+        calm = calm + step if p.rows[0]["other_cpu_cores"] < 0.08 else 0.0
+        if calm >= quiet:
+            return {"seconds": time.perf_counter() - t0, "idle": True}
+    return {"seconds": time.perf_counter() - t0, "idle": False}
+
+
 def percentile(values: list[float], q: float) -> float:
     """Linear-interpolated percentile, q in 0..100."""
     if not values:

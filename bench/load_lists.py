@@ -39,6 +39,7 @@ from benchenv import (  # noqa: E402
     peak_rss_mb,
     snapshot_source,
     source_changed_since,
+    wait_idle,
     write_results,
 )
 
@@ -272,12 +273,15 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL run")
     parser.add_argument("--pg-url", default=PG_URL, help=f"PostgreSQL server (default {PG_URL})")
     parser.add_argument("--name", default="load_lists", help="output file stem under bench/out/")
+    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                        help="first wait (at most this long) until other processes leave the CPUs idle for 15 s")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(MARK + json.dumps(child_run(json.loads(args.child))), flush=True)
         return
 
+    waited = wait_idle(args.wait_idle) if args.wait_idle else None
     source = snapshot_source()
     started = now_iso()
     command = command_line()
@@ -312,6 +316,7 @@ def main() -> None:
         "command": command,
         "machine": info,
         "source": source,
+        "waited_for_idle": waited,
         "goal_seconds": GOAL_SECONDS,
         "goal_met": max(totals) < GOAL_SECONDS,
         "median_total_s": median(totals),

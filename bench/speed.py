@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import io
 import json
 import os
 import pickle
@@ -46,6 +45,7 @@ from benchenv import (  # noqa: E402
     now_iso,
     Phases,
     cpu_s,
+    wait_idle,
     peak_rss_mb,
     snapshot_source,
     source_changed_since,
@@ -441,8 +441,6 @@ def profile_queries(screener, queries, n: int) -> dict:
                      "tottime_s": tt, "cumtime_s": ct, "share": tt / total if total else 0})
     by_tt = sorted(rows, key=lambda r: -r["tottime_s"])[:15]
     by_ct = sorted((r for r in rows if "speed.py" not in r["where"]), key=lambda r: -r["cumtime_s"])[:12]
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(15)
     return {"queries": len(sub), "total_s": total, "top_tottime": by_tt, "top_cumtime": by_ct}
 
 
@@ -518,7 +516,7 @@ def render(d: dict) -> str:
         f"| index memory: RSS after load − RSS after imports (fresh process) | **{mem['index_rss_mb']:,.0f} MB** "
         f"({mem['rss_after_imports_mb']:.0f} → {mem['rss_after_load_mb']:.0f} MB) |",
         f"| index memory: tracemalloc, current after load (peak during load) | {tm['traced_mb']:,.0f} MB ({tm['traced_peak_mb']:,.0f} MB) |",
-        f"| peak RSS of the loading process | {mem['peak_rss_mb']:,.0f} MB |",
+        f"| peak RSS of that process (it loads the index, frees it, then runs `load_screener`) | {mem['peak_rss_mb']:,.0f} MB |",
         f"| postings keys / entries; deletion-map keys | {b['postings_keys'] or 0:,} / {b['postings_entries'] or 0:,}; "
         f"{b['delete_map_keys'] or 0:,} |",
         "",
@@ -651,20 +649,6 @@ def render(d: dict) -> str:
 
 
 # --- main -------------------------------------------------------------------------------------
-
-
-def wait_idle(limit: float, quiet: float = 15.0, step: float = 5.0) -> dict:
-    """Wait until other processes have used < 0.08 cores for ``quiet`` seconds."""
-    t0 = time.perf_counter()
-    calm = 0.0
-    while time.perf_counter() - t0 < limit:
-        p = Phases()
-        time.sleep(step)
-        p.end("probe")
-        calm = calm + step if p.rows[0]["other_cpu_cores"] < 0.08 else 0.0
-        if calm >= quiet:
-            return {"seconds": time.perf_counter() - t0, "idle": True}
-    return {"seconds": time.perf_counter() - t0, "idle": False}
 
 
 def main() -> None:

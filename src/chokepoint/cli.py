@@ -398,5 +398,10 @@ def _print_screen_table(results, threshold: float) -> None:
     console.print(table)
 
 
+from chokepoint.trade.cli import assess_command  # noqa: E402  (trade builds on the commands above)
+
+app.command("assess")(assess_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

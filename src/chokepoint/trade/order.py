@@ -306,7 +306,7 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _message(error: dict) -> str:
+def _message(error: Any) -> str:
     """A readable message for one pydantic error."""
     kind, loc = error["type"], tuple(error["loc"])
     if kind == "extra_forbidden":
@@ -314,7 +314,8 @@ def _message(error: dict) -> str:
         known = ", ".join(f.alias or n for n, f in model.model_fields.items()) if model else ""
         return f"unknown field {loc[-1]!r}" + (f" (known fields: {known})" if known else "")
     if kind == "missing":
-        return "required field is missing"
+        hint = " (give the lines in the order, or in a CSV/XLSX file with --lines)" if loc == ("lines",) else ""
+        return "required field is missing" + hint
     message = error["msg"]
     return message.removeprefix("Value error, ")
 
@@ -339,7 +340,7 @@ def order_level_problems(data: dict) -> list[Problem]:
         roles = {p.get("role") for p in parties if isinstance(p, dict)}
         if not roles & {"buyer", "consignee", "end_user"}:
             problems.append(Problem("parties", "the order needs a buyer, a consignee or an end user"))
-        ids = [p.get("id") for p in parties if isinstance(p, dict) and p.get("id")]
+        ids = [str(p["id"]) for p in parties if isinstance(p, dict) and p.get("id")]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(Problem("parties", f"party id {dup!r} is used more than once"))
     return problems
@@ -384,7 +385,9 @@ def load_order(path: Path, lines_path: Path | None = None) -> Order:
     line_sources: dict[int, str] = {}
     if lines_path is not None:
         rows = read_lines_file(lines_path)
-        own = data.get("lines") if isinstance(data.get("lines"), list) else []
+        own = data.get("lines", [])
+        if not isinstance(own, list):  # let validation report the order's own lines
+            return parse_order(data, str(path))
         data = {**data, "lines": [*own, *(row for _, row in rows)]}
         line_sources = {len(own) + i: f"{lines_path.name} row {number}" for i, (number, _) in enumerate(rows)}
     return parse_order(data, str(path), line_sources)
@@ -417,18 +420,15 @@ def read_lines_file(path: Path) -> list[tuple[int, dict]]:
     missing description column or an unreadable file raise
     :class:`OrderError`."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise OrderError([Problem("lines", f"unknown file type {suffix!r} (use .csv or .xlsx)")], str(path))
     if not path.is_file():
-        raise OrderError([Problem("", "no such file")], str(path))
-    if suffix == ".csv":
-        header, rows = _csv_rows(path)
-    elif suffix == ".xlsx":
-        header, rows = _xlsx_rows(path)
-    else:
-        raise OrderError([Problem("", f"unknown file type {suffix!r} (use .csv or .xlsx)")], str(path))
-    problems = [Problem("", f"unknown column {h!r} (known: {', '.join(LINE_COLUMNS)})")
+        raise OrderError([Problem("lines", "no such file")], str(path))
+    header, rows = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
+    problems = [Problem("lines", f"unknown column {h!r} in {path.name} (known: {', '.join(LINE_COLUMNS)})")
                 for h in header if h and h not in _COLUMN_INDEX]
     if "description" not in {_COLUMN_INDEX.get(h) for h in header}:
-        problems.append(Problem("", "the header has no 'description' column"))
+        problems.append(Problem("lines", f"the header of {path.name} has no 'description' column"))
     if problems:
         raise OrderError(problems, str(path))
     out = []
@@ -449,10 +449,10 @@ def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
     try:
         text = decode_text(path.read_bytes(), path)
     except ListFormatError as exc:
-        raise OrderError([Problem("", str(exc))], str(path)) from exc
+        raise OrderError([Problem("lines", str(exc))], str(path)) from exc
     reader = csv.reader(io.StringIO(text))
     header = [_column(h) for h in next(reader, [])]
-    rows = []
+    rows: list[tuple[int, list[object]]] = []
     for values in reader:
         rows.append((reader.line_num, [v.strip() for v in values]))
     return header, rows
@@ -464,7 +464,7 @@ def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise OrderError([Problem("", f"not a readable XLSX workbook ({exc})")], str(path)) from exc
+        raise OrderError([Problem("lines", f"not a readable XLSX workbook ({exc})")], str(path)) from exc
     sheet = workbook.worksheets[0]
     rows_iter = sheet.iter_rows(values_only=True)
     header = [_column(h) for h in next(rows_iter, ())]
@@ -501,3 +501,14 @@ def order_json_schema() -> dict:
         "$id": "order.schema.json",
         **schema,
     }
+
+
+def schema_text() -> str:
+    """``order.schema.json`` as written to the data folder."""
+    return json.dumps(order_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m chokepoint.trade.order > src/chokepoint/trade/data/order.schema.json
+    import sys
+
+    sys.stdout.write(schema_text())

@@ -74,7 +74,7 @@ class RedFlag:
     machine_check: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReferenceData:
     """Everything the assessment looks up, loaded once."""
 
