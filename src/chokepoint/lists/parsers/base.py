@@ -207,6 +207,23 @@ def read_text(path: Path, log: WarningLog | None = None) -> tuple[str, str]:
     return decode_text(data, path, log), sha256_bytes(data)
 
 
+def sniff_text(path: Path, size: int = 8192) -> str:
+    """The first ``size`` bytes of a (maybe gzipped) file, decoded leniently
+    (BOM aware): enough for a sniffer to recognise a format, never to parse
+    it. Any read error gives ``""`` so the sniffer says no."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(size)
+        if raw[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(size)
+    except (OSError, EOFError):
+        return ""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="ignore")
+    return raw.decode("utf-8", errors="ignore").lstrip("\ufeff")
+
+
 def source_name(path: Path) -> str:
     """File name used as key in :attr:`ParseResult.files` (no ``.gz``)."""
     name = path.name

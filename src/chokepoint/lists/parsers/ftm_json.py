@@ -24,8 +24,6 @@ Entities keep their own (already stable) ids. Everything besides ``id``,
 
 from __future__ import annotations
 
-import codecs
-import gzip
 import re
 from collections import Counter
 from datetime import date
@@ -36,6 +34,7 @@ import orjson
 from followthemoney import EntityProxy, model
 
 from chokepoint.lists.parsers.base import (
+    sniff_text,
     ListFormatError,
     ParseResult,
     WarningLog,
@@ -63,20 +62,10 @@ _INDEX_FILE = "delta.json"
 # --- sniffing ---------------------------------------------------------------
 
 
-def _head(path: Path, size: int = _HEAD_BYTES) -> str:
-    """The first ``size`` bytes of a (possibly gzipped) file, decoded leniently."""
-    with path.open("rb") as fh:
-        raw = fh.read(size)
-    if raw[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as fh:
-            raw = fh.read(size)
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="ignore")
-    return raw.decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
 def _sniff_file(path: Path) -> bool:
-    head = _head(path)
+    head = sniff_text(path, _HEAD_BYTES)
     if _DELTA_HEAD_RE.match(head):
         return True
     if _INDEX_HEAD_RE.match(head):
@@ -308,7 +297,7 @@ def parse(path: Path, dataset: str = DEFAULT_DATASET) -> ParseResult:
     log = WarningLog(source)
     entities = _EntitySet()
     index_date: date | None = None
-    if source.name.removesuffix(".gz") == _INDEX_FILE and _INDEX_HEAD_RE.match(_head(source)):
+    if source.name.removesuffix(".gz") == _INDEX_FILE and _INDEX_HEAD_RE.match(sniff_text(source, _HEAD_BYTES)):
         files, index_date = _load_delta_index(source, entities, log)
     else:
         files = {source.name.removesuffix(".gz"): _load_lines(source, entities, log, allow_empty=False)}

@@ -22,8 +22,6 @@ both belong to ``us_ddtc_debarred``).
 
 from __future__ import annotations
 
-import codecs
-import gzip
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +32,7 @@ import orjson
 from followthemoney import EntityProxy
 
 from chokepoint.lists.parsers.base import (
+    sniff_text,
     ListFormatError,
     ParseResult,
     WarningLog,
@@ -199,21 +198,10 @@ _MONTHS = {
 # --- sniffing ---------------------------------------------------------------
 
 
-def _head(path: Path, size: int = _HEAD_BYTES) -> str:
-    """The first ``size`` bytes of a (possibly gzipped) file, decoded
-    leniently: enough to recognise a format, never to parse it."""
-    with path.open("rb") as fh:
-        raw = fh.read(size)
-    if raw[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as fh:
-            raw = fh.read(size)
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="ignore")
-    return raw.decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
 def _sniff_file(path: Path) -> bool:
-    return path.is_file() and bool(_SNIFF_RE.match(_head(path)))
+    return path.is_file() and bool(_SNIFF_RE.match(sniff_text(path, _HEAD_BYTES)))
 
 
 def _folder_files(path: Path) -> list[Path]:

@@ -29,8 +29,6 @@ Quirks handled here:
 
 from __future__ import annotations
 
-import codecs
-import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ import orjson
 from followthemoney import EntityProxy
 
 from chokepoint.lists.parsers.base import (
+    sniff_text,
     ListFormatError,
     ParseResult,
     WarningLog,
@@ -101,16 +100,6 @@ _SNIFF_RE = re.compile(r'^\s*\[\s*\{\s*"id"\s*:\s*"[^"]*"\s*,\s*"schema_version"
 _HEAD_BYTES = 2048
 
 
-def _head(path: Path, size: int = _HEAD_BYTES) -> str:
-    """The first ``size`` bytes of a (possibly gzipped) file, decoded leniently."""
-    with path.open("rb") as fh:
-        raw = fh.read(size)
-    if raw[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as fh:
-            raw = fh.read(size)
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16", errors="ignore")
-    return raw.decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
 def sniff(path: Path) -> bool:
@@ -119,7 +108,7 @@ def sniff(path: Path) -> bool:
     try:
         if not path.is_file():
             return False
-        head = _head(path)
+        head = sniff_text(path, _HEAD_BYTES)
     except OSError:
         return False
     return bool(_SNIFF_RE.match(head)) and '"entity_type"' in head and '"english"' in head
