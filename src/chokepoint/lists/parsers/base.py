@@ -35,14 +35,16 @@ what is wrong.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
+import io
 import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from followthemoney import EntityProxy, model, registry
 
@@ -222,6 +224,50 @@ def sniff_text(path: Path, size: int = 8192) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16", errors="ignore")
     return raw.decode("utf-8", errors="ignore").lstrip("\ufeff")
+
+
+def read_csv_table(
+    path: Path,
+    text: str,
+    kind: str,
+    required: Iterable[str],
+    delimiter: str = ",",
+    normalize_header: Callable[[str], str] = str.strip,
+    malformed: str = "malformed row",
+    fields: str = "fields",
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """``(header, rows with their line numbers)`` of a delimited text file
+    with a header row. Blank rows are skipped; a malformed row, a missing
+    required column or a row of the wrong width is a ListFormatError naming
+    the line; ``kind`` names the expected list in those messages."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = f"{malformed} ({exc}); the file may be truncated"
+            if header is None:
+                reason = f"not a {kind}: {exc}"
+            raise ListFormatError(path, reason, line=start) from exc
+        if not "".join(row).strip(" \t\r\n\x1a"):
+            continue
+        if header is None:
+            header = [normalize_header(c) for c in row]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise ListFormatError(path, f"not a {kind}: header lacks {', '.join(missing)}", line=start)
+            continue
+        if len(row) != len(header):
+            raise ListFormatError(path, f"expected {len(header)} {fields}, found {len(row)}", line=start)
+        rows.append((start, row))
+    if header is None:
+        raise ListFormatError(path, "file has no header row")
+    return header, rows
 
 
 def source_name(path: Path) -> str:

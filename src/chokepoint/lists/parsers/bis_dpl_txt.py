@@ -11,8 +11,6 @@ rows (one per address); each row is one target, as the list publishes it.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from chokepoint.lists.parsers.base import (
     make_sanction,
     make_target,
     parse_date,
+    read_csv_table,
     read_text,
     source_name,
 )
@@ -66,37 +65,10 @@ US_STATES = frozenset(
 def _read_table(path: Path, log: WarningLog) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
     """``(sha256, header, rows with their line numbers)``."""
     text, sha = read_text(path, log)
-    reader = csv.reader(io.StringIO(text), delimiter="\t", strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            reason = f"malformed row ({exc}); the file may be truncated"
-            if header is None:
-                reason = f"not a BIS Denied Persons List: {exc}"
-            raise ListFormatError(path, reason, line=start) from exc
-        if not "".join(row).strip(" \t\r\n\x1a"):
-            continue
-        if header is None:
-            header = [c.strip().strip('"').strip() for c in row]
-            missing = [c for c in _REQUIRED if c not in header]
-            if missing:
-                raise ListFormatError(
-                    path, f"not a BIS Denied Persons List: header lacks {', '.join(missing)}", line=start
-                )
-            continue
-        if len(row) != len(header):
-            raise ListFormatError(
-                path, f"expected {len(header)} tab-separated fields, found {len(row)}", line=start
-            )
-        rows.append((start, row))
-    if header is None:
-        raise ListFormatError(path, "file has no header row")
+    header, rows = read_csv_table(
+        path, text, "BIS Denied Persons List", _REQUIRED, delimiter="\t",
+        normalize_header=lambda c: c.strip().strip('"').strip(), fields="tab-separated fields",
+    )
     if not rows:
         raise ListFormatError(path, "no data rows")
     return sha, header, rows

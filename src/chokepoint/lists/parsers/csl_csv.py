@@ -19,8 +19,6 @@ and Security"); its code in brackets becomes a ``programId``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from chokepoint.lists.parsers.base import (
     content_source_id,
     make_sanction,
     make_target,
+    read_csv_table,
     read_text,
     source_name,
 )
@@ -107,35 +106,11 @@ def parse_csl_id(entry: str, type_first: bool) -> tuple[str, str, str | None]:
 def _read_table(path: Path, log: WarningLog) -> tuple[str, list[str], list[tuple[int, dict[str, str]]]]:
     """``(sha256, header, rows as dicts with their line numbers)``."""
     text, sha = read_text(path, log)
-    reader = csv.reader(io.StringIO(text), strict=True)
-    header: list[str] | None = None
-    rows: list[tuple[int, dict[str, str]]] = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            reason = f"malformed CSV ({exc}); the file may be truncated"
-            if header is None:
-                reason = f"not a Consolidated Screening List CSV: {exc}"
-            raise ListFormatError(path, reason, line=start) from exc
-        if not "".join(row).strip(" \t\r\n\x1a"):
-            continue
-        if header is None:
-            header = [c.strip().lower() for c in row]
-            missing = [c for c in _REQUIRED if c not in header]
-            if missing:
-                raise ListFormatError(
-                    path, f"not a Consolidated Screening List CSV: header lacks {', '.join(missing)}", line=start
-                )
-            continue
-        if len(row) != len(header):
-            raise ListFormatError(path, f"expected {len(header)} fields, found {len(row)}", line=start)
-        rows.append((start, {h: c.strip() for h, c in zip(header, row)}))
-    if header is None:
-        raise ListFormatError(path, "file has no header row")
+    header, table = read_csv_table(
+        path, text, "Consolidated Screening List CSV", _REQUIRED,
+        normalize_header=lambda c: c.strip().lower(), malformed="malformed CSV",
+    )
+    rows = [(line, {h: c.strip() for h, c in zip(header, row)}) for line, row in table]
     return sha, header, rows
 
 
