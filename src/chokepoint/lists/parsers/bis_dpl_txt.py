@@ -30,7 +30,7 @@ from chokepoint.lists.parsers.base import (
     read_text,
     source_name,
 )
-from chokepoint.lists.parsers.ofac_csv import head_text, only_file, put
+from chokepoint.lists.parsers.ofac_csv import head_text, only_file, put, single_source
 
 FORMAT = "bis_dpl_txt"
 DEFAULT_DATASET = "us_bis_denied"
@@ -174,12 +174,7 @@ def _looks_like_dpl(path: Path) -> bool:
 
 def locate(path: Path) -> Path:
     """The file itself, or the one Denied Persons List file in a folder."""
-    if not path.is_dir():
-        return path
-    found = only_file(path, _looks_like_dpl)
-    if found is None:
-        raise ListFormatError(path, "no single BIS Denied Persons List file in this folder")
-    return found
+    return single_source(path, _looks_like_dpl, "BIS Denied Persons List file")
 
 
 def sniff(path: Path) -> bool:

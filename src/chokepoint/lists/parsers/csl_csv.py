@@ -48,6 +48,7 @@ from chokepoint.lists.parsers.ofac_csv import (
     is_info_label,
     is_provision,
     only_file,
+    single_source,
     plain_number,
     put,
     split_programs,
@@ -275,12 +276,7 @@ def _looks_like_csl(path: Path) -> bool:
 
 def locate(path: Path) -> Path:
     """The file itself, or the one CSL CSV file in a folder."""
-    if not path.is_dir():
-        return path
-    found = only_file(path, _looks_like_csl)
-    if found is None:
-        raise ListFormatError(path, "no single Consolidated Screening List CSV in this folder")
-    return found
+    return single_source(path, _looks_like_csl, "Consolidated Screening List CSV")
 
 
 def sniff(path: Path) -> bool:

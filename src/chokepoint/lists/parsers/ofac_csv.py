@@ -581,6 +581,17 @@ def only_file(folder: Path, looks_mine: Callable[[Path], bool]) -> Path | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def single_source(path: Path, looks_mine: Callable[[Path], bool], what: str) -> Path:
+    """``path`` itself, or the one file of a folder that ``looks_mine``;
+    ``what`` names the expected file in the error."""
+    if not path.is_dir():
+        return path
+    found = only_file(path, looks_mine)
+    if found is None:
+        raise ListFormatError(path, f"no single {what} in this folder")
+    return found
+
+
 def default_dataset(path: Path) -> str:
     """``us_ofac_cons`` for the consolidated file set, else ``us_ofac_sdn``."""
     try:

@@ -42,6 +42,7 @@ from chokepoint.lists.parsers.ofac_csv import (
     is_info_label,
     is_provision,
     only_file,
+    single_source,
     parse_ofac_dates,
     plain_number,
     put,
@@ -288,12 +289,7 @@ def _looks_like_sdn_xml(path: Path) -> bool:
 
 def locate(path: Path) -> Path:
     """The XML file itself, or the one sdnList XML file in a folder."""
-    if not path.is_dir():
-        return path
-    found = only_file(path, _looks_like_sdn_xml)
-    if found is None:
-        raise ListFormatError(path, "no single OFAC sdnList XML file in this folder")
-    return found
+    return single_source(path, _looks_like_sdn_xml, "OFAC sdnList XML file")
 
 
 def sniff(path: Path) -> bool:
