@@ -83,7 +83,7 @@ def test_screen_file_contract(bundled_settings, tmp_path):
     assert "line 4" in rows[2]["error"] and "name" in rows[2]["error"]
     assert "Spaceship" in rows[3]["error"]
     match = rows[0]["matches"][0]
-    assert set(match) == {"entity_id", "dataset", "source_id", "name", "schema", "score", "explanation"}
+    assert set(match) == {"entity_id", "dataset", "source_id", "list_version", "name", "schema", "score", "explanation"}
     assert rows[0]["matches"] == sorted(rows[0]["matches"], key=lambda m: -m["score"])
     sdn = [m for m in rows[0]["matches"] if m["dataset"] == "us_ofac_sdn"]
     assert sdn and sdn[0]["source_id"] == "16418"

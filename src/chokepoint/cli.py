@@ -402,6 +402,12 @@ from chokepoint.trade.cli import assess_command  # noqa: E402  (trade builds on 
 
 app.command("assess")(assess_command)
 
+from chokepoint.service.cli import audit_app, keys_app, serve_command  # noqa: E402  (the service builds on all of it)
+
+app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -37,6 +37,21 @@ class Settings(BaseModel):
     #: Matches kept per screened party.
     limit: int = 10
 
+    # --- HTTP service (``chokepoint serve``) ---
+    #: Largest request body accepted by /match, /assess and the other
+    #: JSON endpoints, in bytes (larger: 413).
+    max_body_bytes: int = 1_000_000
+    #: Largest body accepted by /screen, in bytes.
+    max_screen_bytes: int = 20_000_000
+    #: Most queries in one /match call.
+    max_queries: int = 100
+    #: Most rows in one /screen call.
+    max_screen_rows: int = 10_000
+    #: Failed authentications per client address within the window after
+    #: which that address is refused (429) until the window has passed.
+    auth_fail_limit: int = 10
+    auth_fail_window: float = 60.0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Build settings from ``CHOKEPOINT_*`` variables (and overrides)."""

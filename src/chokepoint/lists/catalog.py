@@ -46,6 +46,23 @@ def catalog() -> dict[str, DatasetInfo]:
     return out
 
 
+@dataclass(frozen=True)
+class Collection:
+    """A named group of datasets (``sanctions``, ``export_controls``)."""
+
+    name: str
+    title: str
+    datasets: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def collections() -> dict[str, Collection]:
+    """Named groups of datasets, by name."""
+    raw = yaml.safe_load((DATA_DIR / "datasets.yaml").read_text("utf-8"))
+    return {name: Collection(name, spec["title"], tuple(spec["datasets"]))
+            for name, spec in (raw.get("collections") or {}).items()}
+
+
 def dataset_info(name: str) -> DatasetInfo | None:
     return catalog().get(name)
 

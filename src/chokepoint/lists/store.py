@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import orjson
-from followthemoney import EntityProxy, model
+from followthemoney import EntityProxy, model, registry
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from chokepoint.db import make_engine, migrate
 from chokepoint.lists.parsers.base import TARGET_SCHEMATA, ParseResult
-from chokepoint.lists.tables import DatasetRow, ListEntityRow, ListVersionRow
+from chokepoint.lists.tables import DatasetRow, ListEntityRefRow, ListEntityRow, ListVersionRow
 from chokepoint.settings import Settings
 
 _CHUNK = 5000
@@ -64,6 +64,21 @@ class ListVersion:
             "warnings": self.warnings.get("counts", {}),
             "active": self.active,
         }
+
+
+@dataclass(frozen=True)
+class StoredEntity:
+    """An entity as stored in one version, with its history dates."""
+
+    version_id: str
+    data: dict
+    target: bool
+    first_seen: datetime | None
+    last_change: datetime | None
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
 
 
 @dataclass
@@ -126,6 +141,40 @@ def entity_content_hash(data: dict) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def version_date(row: ListVersionRow) -> datetime:
+    """The date a version stands for: its publication date, else its load time."""
+    if row.published is not None:
+        return datetime(row.published.year, row.published.month, row.published.day, tzinfo=timezone.utc)
+    return _as_utc(row.loaded_at)
+
+
+def entity_refs(vid: str, entity: EntityProxy) -> list[dict]:
+    """Rows of ``list_entity_refs`` for the entity-typed properties of one entity."""
+    out = []
+    for prop in entity.schema.properties.values():
+        if prop.type != registry.entity:
+            continue
+        for ref in set(entity.get(prop, quiet=True)):
+            out.append({"version_id": vid, "entity_id": entity.id, "prop": prop.name, "ref_id": ref})
+    return out
+
+
+def _context_time(data: dict, key: str) -> datetime | None:
+    """A ``first_seen``/``last_change`` a source gave itself (FtM exports)."""
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return _as_utc(parsed)
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _as_utc(value)
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -166,7 +215,7 @@ class ListStore:
             row = self._version_row(vid, result, source)
             session.add(row)
             session.flush()
-            self._insert_entities(session, vid, result.entities)
+            self._insert_entities(session, row, result.entities)
             if dataset_row is None:
                 dataset_row = DatasetRow(name=result.dataset)
                 session.add(dataset_row)
@@ -212,10 +261,23 @@ class ListStore:
             source=source,
         )
 
-    def _insert_entities(self, session: Session, vid: str, entities: Iterable[EntityProxy]) -> None:
+    def _insert_entities(self, session: Session, row: ListVersionRow, entities: Iterable[EntityProxy]) -> None:
+        """Insert the version's entities, their links, and when each was
+        first seen and last changed (carried over from the version before)."""
+        vid = row.id
+        dated = version_date(row)
+        history = self._history_before(session, row)
         batch: list[dict] = []
+        refs: list[dict] = []
         for entity in entities:
             data = entity.to_dict()
+            content_hash = entity_content_hash(data)
+            before = history.get(entity.id)
+            first_seen = _context_time(data, "first_seen") or (before[1] if before else None) or dated
+            if before is not None and before[0] == content_hash:
+                last_change = before[2] or dated
+            else:
+                last_change = _context_time(data, "last_change") or dated
             batch.append(
                 {
                     "version_id": vid,
@@ -224,15 +286,38 @@ class ListStore:
                     "target": entity.schema.name in TARGET_SCHEMATA,
                     "source_id": entity.context.get("source_id"),
                     "caption": entity.caption,
-                    "content_hash": entity_content_hash(data),
+                    "content_hash": content_hash,
                     "data": data,
+                    "first_seen": first_seen,
+                    "last_change": last_change,
                 }
             )
+            refs.extend(entity_refs(vid, entity))
             if len(batch) >= _CHUNK:
                 session.execute(insert(ListEntityRow), batch)
                 batch = []
+            if len(refs) >= _CHUNK:
+                session.execute(insert(ListEntityRefRow), refs)
+                refs = []
         if batch:
             session.execute(insert(ListEntityRow), batch)
+        if refs:
+            session.execute(insert(ListEntityRefRow), refs)
+
+    def _history_before(self, session: Session, row: ListVersionRow) -> dict[str, tuple]:
+        """entity id → (content hash, first seen, last change) in the
+        dataset's version preceding ``row`` (by publication, then load)."""
+        others = session.execute(
+            select(ListVersionRow).where(ListVersionRow.dataset == row.dataset, ListVersionRow.id != row.id)
+        ).scalars().all()
+        key = (row.published or date.min, _as_utc(row.loaded_at))
+        earlier = [v for v in others if (v.published or date.min, _as_utc(v.loaded_at)) <= key]
+        if not earlier:
+            return {}
+        previous = max(earlier, key=lambda v: (v.published or date.min, _as_utc(v.loaded_at)))
+        query = select(ListEntityRow.entity_id, ListEntityRow.content_hash, ListEntityRow.first_seen,
+                       ListEntityRow.last_change).where(ListEntityRow.version_id == previous.id)
+        return {eid: (h, _maybe_utc(f), _maybe_utc(c)) for eid, h, f, c in session.execute(query)}
 
     def activate(self, vid: str) -> ListVersion:
         """Make an already stored version the active one of its dataset."""
@@ -304,6 +389,15 @@ class ListStore:
             for (data,) in conn.execution_options(yield_per=_CHUNK).execute(query):
                 yield model.get_proxy(data, cleaned=True)
 
+    def entities_with_dates(self, vid: str, targets_only: bool = False) -> Iterator[tuple[EntityProxy, datetime | None]]:
+        """Like :meth:`entities`, with each entity's last change date."""
+        query = select(ListEntityRow.data, ListEntityRow.last_change).where(ListEntityRow.version_id == vid)
+        if targets_only:
+            query = query.where(ListEntityRow.target.is_(True))
+        with self.engine.connect() as conn:
+            for data, last_change in conn.execution_options(yield_per=_CHUNK).execute(query):
+                yield model.get_proxy(data, cleaned=True), _maybe_utc(last_change)
+
     def get_entity(self, entity_id: str, vid: str | None = None) -> EntityProxy | None:
         """An entity from a given version, or from the active version of
         its dataset when no version is named."""
@@ -315,6 +409,38 @@ class ListStore:
                 query = query.where(ListEntityRow.version_id == vid)
             data = session.execute(query.limit(1)).scalar_one_or_none()
         return None if data is None else model.get_proxy(data, cleaned=True)
+
+    def stored_entity(self, entity_id: str, vid: str | None = None) -> StoredEntity | None:
+        """Like :meth:`get_entity`, with the version and history dates."""
+        found = self.stored_entities([entity_id], vid)
+        return found.get(entity_id)
+
+    def stored_entities(self, entity_ids: Iterable[str], vid: str | None = None) -> dict[str, StoredEntity]:
+        """Entities by id from one version (or the active versions)."""
+        ids = sorted(set(entity_ids))
+        out: dict[str, StoredEntity] = {}
+        if not ids:
+            return out
+        with Session(self.engine) as session:
+            versions = [vid] if vid is not None else sorted(self._active_ids(session))
+            for start in range(0, len(ids), 500):
+                query = select(ListEntityRow.version_id, ListEntityRow.data, ListEntityRow.target,
+                               ListEntityRow.first_seen, ListEntityRow.last_change).where(
+                    ListEntityRow.entity_id.in_(ids[start : start + 500]), ListEntityRow.version_id.in_(versions))
+                for version, data, target, first, last in session.execute(query):
+                    out.setdefault(data["id"], StoredEntity(version, data, bool(target), _maybe_utc(first),
+                                                            _maybe_utc(last)))
+        return out
+
+    def referencing(self, entity_id: str, vid: str) -> list[tuple[str, StoredEntity]]:
+        """(property, entity) for every entity of version ``vid`` that points
+        at ``entity_id`` through that property (sanctions, ownerships …)."""
+        query = select(ListEntityRefRow.entity_id, ListEntityRefRow.prop).where(
+            ListEntityRefRow.version_id == vid, ListEntityRefRow.ref_id == entity_id)
+        with Session(self.engine) as session:
+            pairs = session.execute(query.order_by(ListEntityRefRow.entity_id, ListEntityRefRow.prop)).all()
+        found = self.stored_entities([e for e, _ in pairs], vid)
+        return [(prop, found[e]) for e, prop in pairs if e in found]
 
     # --- comparing --------------------------------------------------------
 

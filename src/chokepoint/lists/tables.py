@@ -7,7 +7,11 @@ these classes are the single description both use.
 * ``list_versions``: one immutable row per loaded source (content hash,
   publication date, counts, warnings);
 * ``list_entities``: every entity of every version as FollowTheMoney JSON,
-  with a content hash so versions diff without reading the JSON.
+  with a content hash so versions diff without reading the JSON, and when
+  it was first seen and last changed across the dataset's versions;
+* ``list_entity_refs``: which entity of a version points at which (a
+  sanction at its target, an ownership at owner and asset), so an entity
+  is shown with the entities linked to it without scanning the JSON.
 """
 
 from __future__ import annotations
@@ -29,9 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chokepoint.db import Base
-
-
-
 
 class DatasetRow(Base):
     __tablename__ = "datasets"
@@ -75,3 +76,22 @@ class ListEntityRow(Base):
     caption: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON)
+    #: first version date of the dataset that held this entity
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: version date at which its content last changed
+    last_change: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ListEntityRefRow(Base):
+    __tablename__ = "list_entity_refs"
+    __table_args__ = (Index("ix_list_entity_refs_ref", "version_id", "ref_id"),)
+
+    version_id: Mapped[str] = mapped_column(
+        String(140), ForeignKey("list_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the entity holding the reference (a Sanction, an Ownership …)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: the property that holds it (``entity``, ``owner``, ``asset`` …)
+    prop: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: the entity referred to
+    ref_id: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -35,6 +35,25 @@ class Algorithm:
     def with_threshold(self, threshold: float) -> "Algorithm":
         return replace(self, threshold=threshold)
 
+    def with_overrides(self, weights: dict[str, float] | None = None,
+                       config: dict[str, float] | None = None) -> "Algorithm":
+        """The algorithm with some feature weights or config values changed
+        (a caller's per-request tuning); unknown names raise ``KeyError``."""
+        weights = weights or {}
+        config = config or {}
+        known = {f.name for f in self.features}
+        for name in weights:
+            if name not in known:
+                raise KeyError(f"unknown feature {name!r} (features: {', '.join(sorted(known))})")
+        for name in config:
+            if name not in self.config:
+                raise KeyError(f"unknown config key {name!r} (keys: {', '.join(sorted(self.config))})")
+        if not weights and not config:
+            return self
+        features = tuple(replace(f, weight=float(weights[f.name])) if f.name in weights else f
+                         for f in self.features)
+        return replace(self, features=features, config={**self.config, **{k: float(v) for k, v in config.items()}})
+
     def describe(self) -> dict:
         return {
             "name": self.name,

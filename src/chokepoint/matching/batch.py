@@ -95,6 +95,24 @@ def _read_csv(path: Path, text: str) -> Iterator[InputRow]:
         yield InputRow(reader.line_num, data)
 
 
+def read_json_rows(text: str) -> Iterator[InputRow]:
+    """Rows of a JSON array of objects (numbered from 1), or of JSONL."""
+    if text.lstrip().startswith("["):
+        try:
+            values = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc}") from exc
+        if not isinstance(values, list):
+            raise InputError("the body must be a JSON array of objects, or JSON lines")
+        for number, value in enumerate(values, 1):
+            if not isinstance(value, dict):
+                yield InputRow(number, {"__error__": "each item must be a JSON object"})
+            else:
+                yield InputRow(number, {str(k).lower(): _flat(v) for k, v in value.items()})
+        return
+    yield from _read_jsonl(text)
+
+
 def _read_jsonl(text: str) -> Iterator[InputRow]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -176,6 +194,7 @@ def screen_row(screener: Screener, row: InputRow, threshold: float | None, limit
             "entity_id": m.record.entity_id,
             "dataset": m.record.dataset,
             "source_id": m.record.source_id,
+            "list_version": m.record.version_id,
             "name": m.record.caption,
             "schema": m.record.schema,
             "score": m.score,

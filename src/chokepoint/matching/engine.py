@@ -40,17 +40,22 @@ def index_path(settings: Settings, versions: list[ListVersion]) -> Path:
 
 def listed_records(store: ListStore, versions: list[ListVersion]):
     for version in versions:
-        for entity in store.entities(version.id, targets_only=True):
-            yield ListedRecord.from_entity(entity, version.id)
+        for entity, last_change in store.entities_with_dates(version.id, targets_only=True):
+            record = ListedRecord.from_entity(entity, version.id)
+            record.last_change = last_change.isoformat() if last_change else None
+            yield record
 
 
 def load_index(
     store: ListStore,
     settings: Settings,
     progress: Callable[[str], None] | None = None,
+    versions: list[ListVersion] | None = None,
 ) -> NameIndex:
-    """The index over the active versions: from the cache, or built."""
-    versions = store.active_versions()
+    """The index over the active versions (or the ``versions`` given, to
+    replay an old screening): from the cache, or built."""
+    active = versions is None
+    versions = store.active_versions() if versions is None else versions
     path = index_path(settings, versions)
     if path.exists():
         try:
@@ -61,9 +66,10 @@ def load_index(
         progress(f"building the name index over {len(versions)} lists")
     index = NameIndex.build(listed_records(store, versions), [v.id for v in versions])
     index.save(path)
-    for old in path.parent.glob("index-*.pickle"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    if active:  # an index over other versions is rebuilt when needed
+        for old in path.parent.glob("index-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
     return index
 
 
@@ -72,7 +78,8 @@ def load_screener(
     settings: Settings,
     algorithm: Algorithm = DEFAULT_ALGORITHM,
     progress: Callable[[str], None] | None = None,
+    versions: list[ListVersion] | None = None,
 ) -> Screener:
     if settings.threshold is not None:
         algorithm = algorithm.with_threshold(settings.threshold)
-    return Screener(load_index(store, settings, progress), algorithm)
+    return Screener(load_index(store, settings, progress, versions), algorithm)

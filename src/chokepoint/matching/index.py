@@ -33,7 +33,7 @@ from chokepoint.matching.normalize import GENERIC, JOINED, LEGAL, NUM, STOP, Nam
 from chokepoint.matching.records import ListedRecord
 
 #: Bump when the index layout or its keys change; part of the cache key.
-INDEX_VERSION = "12"
+INDEX_VERSION = "13"
 #: Keys in more than this share of names are not used to find candidates.
 MAX_DF_SHARE = 0.02
 #: How much a listed word the query lacks counts in the retrieval estimate

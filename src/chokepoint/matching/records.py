@@ -75,6 +75,8 @@ class ListedRecord:
     addresses: tuple[str, ...] = ()
     programs: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    #: ISO time the entity's content last changed across list versions
+    last_change: str | None = None
 
     @classmethod
     def from_entity(cls, entity: EntityProxy, version_id: str) -> "ListedRecord":

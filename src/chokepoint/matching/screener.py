@@ -104,9 +104,13 @@ class Screener:
         exclude_schemata: Collection[str] = (),
         exclude_entity_ids: Collection[str] = (),
         candidates: int = CANDIDATE_NAMES,
+        topics: Collection[str] = (),
+        changed_since: str | None = None,
     ) -> list[Match]:
         """Scored listed entities, best first; ``threshold`` (default: the
-        algorithm's) filters, ``limit`` cuts."""
+        algorithm's) filters, ``limit`` cuts. ``topics`` keeps entities
+        with any of these topics; ``changed_since`` (ISO date or time)
+        keeps entities whose listing changed at or after it."""
         if model.get(query.schema) is None:
             raise ValueError(f"unknown schema {query.schema!r}")
         forms = self.query_forms(query)
@@ -132,6 +136,10 @@ class Screener:
         for rid, nids in best_names.items():
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
+                continue
+            if topics and not set(record.topics).intersection(topics):
+                continue
+            if changed_since and (record.last_change or "") < changed_since:
                 continue
             person = (query.schema == "Person" or record.schema == "Person", record.schema == "Person")
             best = self._best_name(forms, qwords, nids, cache, person)

@@ -1,0 +1,113 @@
+"""The app factory: ``create_app(settings)`` → a FastAPI application.
+
+    from chokepoint.service.app import create_app
+    app = create_app(Settings.from_env())      # what `chokepoint serve` runs
+
+Nothing is read at import time: the settings are passed in, and the
+state they describe (store, index, keys, audit writer, metrics) is built
+by :class:`ServiceState` when the app starts. The index loads in a
+background thread; ``/readyz`` answers 503 until it is in.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chokepoint import __version__
+from chokepoint.service.auth import ROLE_SCOPES
+from chokepoint.service.limits import BodyLimitMiddleware
+from chokepoint.service.metrics import MetricsMiddleware
+from chokepoint.service.routes import admin, batch, entities, info, match
+from chokepoint.service.routing import JsonResponse
+from chokepoint.service.state import ServiceState
+from chokepoint.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Screen parties and orders against sanctions and export-control lists.
+
+`POST /match/{dataset}` takes and returns yente's `/match` shapes, so yente
+clients work unchanged once they send a key. Every call needs an API key
+(`Authorization: Bearer <key>` or `Authorization: ApiKey <key>`), except
+`/healthz` and `/readyz`. Roles: """ + "; ".join(f"**{r.value}**: {s}" for r, s in ROLE_SCOPES.items()) + """.
+
+Every screening call is recorded in a hash-chained audit log with the
+algorithm version and the list versions used (`x-call-id` header).
+"""
+
+
+def _safe_errors(errors) -> list[dict]:
+    """Validation errors with the offending input cut short and made
+    printable (it may be bytes that are not UTF-8)."""
+    out = []
+    for error in errors:
+        item = {"type": error.get("type"), "loc": list(error.get("loc", ())), "msg": error.get("msg")}
+        value = error.get("input")
+        if isinstance(value, (str, int, float, bool)) and value is not None:
+            text = value if not isinstance(value, str) else value.encode("utf-8", "replace").decode("utf-8")
+            item["input"] = text[:200] if isinstance(text, str) else text
+        ctx = error.get("ctx")
+        if ctx:
+            item["ctx"] = {k: str(v)[:200] for k, v in ctx.items()}
+        out.append(item)
+    return out
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
+    return JsonResponse({"detail": _safe_errors(exc.errors())}, status_code=422)
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
+    return JsonResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JsonResponse({"detail": "internal error; the event is logged"}, status_code=500)
+
+
+def create_app(settings: Settings, state: ServiceState | None = None, background_load: bool = True) -> FastAPI:
+    """The HTTP API for ``settings``. ``state`` may be given (tests share
+    one loaded state between apps); it is started with the app."""
+    service = state or ServiceState(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if service.writer is None:
+            service.start(background=background_load)
+        try:
+            yield
+        finally:
+            if state is None:
+                service.stop()
+
+    app = FastAPI(
+        title="chokepoint",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.state.service = service
+    for router in (match.router, batch.router, entities.router, info.router, admin.router):
+        app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes,
+                       limits={"/screen": settings.max_screen_bytes})
+    app.add_middleware(MetricsMiddleware, metrics=service.metrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers (``chokepoint serve``): settings are read
+    from the ``CHOKEPOINT_*`` environment here, at the edge."""
+    return create_app(Settings.from_env())
