@@ -73,6 +73,20 @@ async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     return JsonResponse({"detail": "internal error; the event is logged"}, status_code=500)
 
 
+def _openapi(app: FastAPI, settings: Settings) -> dict:
+    """The OpenAPI document, with the limits that are settings filled in."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        queries = spec["components"]["schemas"]["EntityMatchQuery"]["properties"]["queries"]
+        queries["maxProperties"] = settings.max_queries
+        rows = spec["paths"]["/screen"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        rows["maxItems"] = settings.max_screen_rows
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
 def create_app(settings: Settings, state: ServiceState | None = None, background_load: bool = True) -> FastAPI:
     """The HTTP API for ``settings``. ``state`` may be given (tests share
     one loaded state between apps); it is started with the app."""
@@ -98,6 +112,7 @@ def create_app(settings: Settings, state: ServiceState | None = None, background
     app.state.service = service
     for router in (match.router, batch.router, entities.router, info.router, admin.router):
         app.include_router(router)
+    app.openapi = lambda: _openapi(app, settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,6 +20,9 @@ MAX_VALUES = 50
 
 Scalar = str | int | float
 
+#: Schemata a query may have (FollowTheMoney's matchable ones).
+MATCHABLE_SCHEMATA = sorted(s.name for s in model.schemata.values() if s.matchable)
+
 
 class EntityExample(BaseModel):
     """One party to match, in FollowTheMoney form."""
@@ -28,6 +31,7 @@ class EntityExample(BaseModel):
 
     id: str | None = Field(None, max_length=200, description="The caller's id, echoed back.")
     schema_: str = Field(..., alias="schema", max_length=60, examples=["Person"],
+                         json_schema_extra={"enum": MATCHABLE_SCHEMATA},
                          description="A matchable FollowTheMoney schema: Person, Company, Organization, "
                                      "LegalEntity, Vessel, Airplane …")
     properties: dict[str, list[Scalar] | Scalar] = Field(
@@ -72,7 +76,9 @@ class EntityMatchQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    queries: dict[str, EntityExample] = Field(..., description="Parties to match, by a key the caller chooses.")
+    queries: dict[str, EntityExample] = Field(..., min_length=1,
+                                              description="Parties to match, by a key the caller chooses "
+                                                          "(at most `max_queries`, 100 by default).")
     weights: dict[str, float] = Field(default_factory=dict,
                                       description="Feature weights to override (see /algorithms).")
     config: dict[str, float] = Field(default_factory=dict,

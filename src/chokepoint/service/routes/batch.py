@@ -30,7 +30,11 @@ SCREEN_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"type": "array", "items": ScreenRow.model_json_schema(by_alias=True)}},
+            # every item is a row: rows that cannot be screened (not an
+            # object, no name, an unknown schema) come back as `error` rows
+            "application/json": {"schema": {"type": "array", "minItems": 1, "items": {
+                "description": "A row object with " + ", ".join(f.alias or n for n, f in ScreenRow.model_fields.items())
+                + "; anything else becomes an error row."}}},
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
     }
@@ -69,8 +73,13 @@ async def screen(
     `error` rows naming their line."""
     state = service(request)
     body = await request.body()
+    text = _decode(body)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" and not text.lstrip().startswith("["):
+        raise invalid(("body",), "an application/json body must be a JSON array of row objects "
+                                 "(send JSON lines as application/x-ndjson)")
     try:
-        rows = list(read_json_rows(_decode(body)))
+        rows = list(read_json_rows(text))
     except InputError as exc:
         raise invalid(("body",), str(exc)) from exc
     if not rows:
@@ -124,7 +133,9 @@ def _finish(entry: AuditEntry, results: list[dict], output: bytes | None, sha: s
                       "results": [_compact(r) for r in results]}
 
 
-@router.post("/assess", tags=["trade"], responses=ERRORS)
+@router.post("/assess", tags=["trade"], responses={
+    200: {"description": "The assessment (docs/assess-output.md), or an HTML report with format=html.",
+          "content": {"application/json": {}, "text/html": {}}}, **ERRORS})
 async def assess(
     request: Request,
     order: Order,
