@@ -23,10 +23,11 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-## make run: install, load the bundled lists on first use, screen the example parties
+## make run: install, load the bundled lists on first use, serve the API on
+## http://127.0.0.1:8000 (prints a first admin key on a fresh install)
 run: $(STAMP)
 	$(BIN)/chokepoint lists load --bundled
-	$(BIN)/chokepoint screen examples/parties.csv
+	$(BIN)/chokepoint serve --bootstrap-key
 
 ## make test: install the dev dependencies and run the whole suite
 test: $(DEV_STAMP)
