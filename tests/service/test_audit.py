@@ -106,20 +106,26 @@ def test_tampering_is_detected_at_the_first_broken_record(fresh_log, settings, t
     assert result.exit_code == 1 and "broken" in result.output
 
 
-def test_keys_cli_create_list_revoke(tmp_path):
-    home = str(tmp_path / "home")
+def test_keys_cli_create_list_revoke(settings):
+    base = ["--home", str(settings.home), *(["--database-url", settings.database_url] if settings.database_url else [])]
     runner = CliRunner()
-    created = runner.invoke(cli, ["--home", home, "keys", "create", "--role", "viewer", "--name", "ops", "--json"])
+    created = runner.invoke(cli, [*base, "keys", "create", "--role", "viewer", "--name", "ops", "--json"])
     assert created.exit_code == 0, created.output
     key = json.loads(created.output)
     assert key["key"].startswith("ck_") and key["role"] == "viewer"
-    listed = json.loads(runner.invoke(cli, ["--home", home, "keys", "list", "--json"]).output)
+    listed = json.loads(runner.invoke(cli, [*base, "keys", "list", "--json"]).output)
     assert [k["name"] for k in listed] == ["ops"] and "key" not in listed[0]
-    revoked = runner.invoke(cli, ["--home", home, "keys", "revoke", key["id"]])
+    from chokepoint.lists.store import ListStore
+    from chokepoint.service.auth import KeyStore
+
+    keys = KeyStore(ListStore.open(settings).engine)
+    assert keys.verify(key["key"]).name == "ops"
+    revoked = runner.invoke(cli, [*base, "keys", "revoke", key["id"]])
     assert revoked.exit_code == 0
-    assert runner.invoke(cli, ["--home", home, "keys", "revoke", "nope"]).exit_code == 2
-    bad = runner.invoke(cli, ["--home", home, "keys", "create", "--role", "superuser"])
+    assert KeyStore(keys.engine).verify(key["key"]) is None
+    assert runner.invoke(cli, [*base, "keys", "revoke", "nope"]).exit_code == 2
+    bad = runner.invoke(cli, [*base, "keys", "create", "--role", "superuser"])
     assert bad.exit_code != 0
-    kinds = [r["kind"] for r in json.loads(runner.invoke(cli, ["--home", home, "audit", "list", "--json"]).output)]
+    kinds = [r["kind"] for r in json.loads(runner.invoke(cli, [*base, "audit", "list", "--json"]).output)]
     assert kinds == ["key.revoke", "key.create"]
-    assert runner.invoke(cli, ["--home", home, "audit", "verify"]).exit_code == 0
+    assert runner.invoke(cli, [*base, "audit", "verify"]).exit_code == 0
