@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import orjson
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -146,10 +146,15 @@ class AuditLog:
         raise AssertionError("unreachable")
 
     def _append_once(self, entries: list[AuditEntry]) -> list[AuditRecord]:
-        with Session(self.engine) as session, session.begin():
-            if self.engine.dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-            last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+        records: list[AuditRecord] = []
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # take the write lock before reading the head, so a second
+                # process waits (busy timeout) instead of failing its upgrade
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+            last = conn.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
             seq, prev = (last[0], last[1]) if last else (0, GENESIS)
             rows = []
             for entry in entries:
@@ -160,11 +165,16 @@ class AuditLog:
                 for key in ("summary", "request", "response", "list_versions"):
                     values[key] = orjson.loads(orjson.dumps(values[key], option=orjson.OPT_NON_STR_KEYS))
                 digest = chain_hash(prev, values)
-                rows.append(AuditRow(**{k: values[k] for k in _BODY_FIELDS}, hash=digest))
+                row = {k: values[k] for k in _BODY_FIELDS}
+                row["hash"] = digest
+                rows.append(row)
+                records.append(AuditRecord(**row))
                 prev = digest
-            session.add_all(rows)
-            session.flush()
-            return [_record(r) for r in rows]
+            # Core executemany: the ORM unit of work costs more than the
+            # whole rest of an append for these wide rows
+            conn.execute(insert(AuditRow.__table__), rows)
+            conn.commit()
+        return records
 
     def get(self, call_id: str) -> AuditRecord | None:
         with Session(self.engine) as session:

@@ -77,8 +77,10 @@ def serve_command(
     if settings.threshold is not None:
         os.environ[ENV_PREFIX + "THRESHOLD"] = str(settings.threshold)
     store.engine.dispose()
+    # a worker warming up its index holds the GIL for seconds; uvicorn's
+    # default 5 s health check would kill it mid-start
     uvicorn.run("chokepoint.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False, proxy_headers=False)
+                log_level=log_level, access_log=False, proxy_headers=False, timeout_worker_healthcheck=120)
 
 
 # --- keys ---------------------------------------------------------------------

@@ -60,7 +60,7 @@ def require(role: Role):
     return check
 
 
-def ready(request: Request) -> Loaded:
+async def ready(request: Request) -> Loaded:
     """Dependency: the loaded index (503 while it is loading)."""
     state = service(request)
     if state.loaded is None:

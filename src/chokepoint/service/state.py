@@ -41,6 +41,16 @@ class Loaded:
         return {v.dataset: v for v in self.versions.values()}
 
 
+def warm_up(screener: Screener) -> None:
+    """Screen a few names before declaring ready: the first name analysis
+    in a process sets up rigour's compiled tables (seconds, holding the
+    GIL), which must not fall on a caller's request."""
+    from chokepoint.matching.records import PartyQuery
+
+    for name, schema in (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel")):
+        screener.match(PartyQuery.build(name=name, schema=schema), limit=1)
+
+
 class ServiceState:
     def __init__(self, settings: Settings, store: ListStore | None = None) -> None:
         self.settings = settings
@@ -88,6 +98,7 @@ class ServiceState:
             self.load_error = f"{type(exc).__name__}: {exc}"
             self.metrics.ready.set(0)
             return
+        warm_up(screener)
         loaded = Loaded(screener, {v.id: v for v in versions})
         with self._entities_lock:
             self._entities.clear()
