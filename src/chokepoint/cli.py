@@ -378,8 +378,28 @@ def screen_cmd(
     except InputError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
+    call_id = _audit_batch(ctx, screener, input, out, counts)
     console.print(f"{sum(counts.values())} rows: {counts['alert']} alert, {counts['clear']} clear, "
-                  f"{counts['error']} error → {out}")
+                  f"{counts['error']} error → {out} (audit record {call_id})")
+
+
+def _audit_batch(ctx: typer.Context, screener, source: Path, target: Path, counts: dict) -> str:
+    """One audit record for a batch run: input and output by hash, counts,
+    algorithm and list versions."""
+    import getpass
+    import hashlib
+
+    from chokepoint.service.audit import AuditEntry, AuditLog
+
+    store = _open_store(ctx)
+    versions = [{"id": v.id, "dataset": v.dataset, "sha256": v.sha256} for v in store.active_versions()]
+    entry = AuditEntry(
+        kind="screen.batch", actor=getpass.getuser(), channel="cli",
+        summary={**counts, "rows": sum(counts.values()), "file": source.name},
+        request={"file": str(source), "sha256": hashlib.sha256(source.read_bytes()).hexdigest()},
+        response={"file": str(target), "sha256": hashlib.sha256(target.read_bytes()).hexdigest()},
+        algorithm=screener.algorithm.name, algorithm_version=screener.algorithm.version, list_versions=versions)
+    return AuditLog(store.engine).append([entry])[0].call_id
 
 
 def _print_screen_table(results, threshold: float) -> None:
@@ -402,11 +422,12 @@ from chokepoint.trade.cli import assess_command  # noqa: E402  (trade builds on 
 
 app.command("assess")(assess_command)
 
-from chokepoint.service.cli import audit_app, keys_app, serve_command  # noqa: E402  (the service builds on all of it)
+from chokepoint.service.cli import audit_app, keys_app, serve_command, users_app  # noqa: E402  (the service builds on it)
 
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +28,8 @@ from chokepoint.service.auth import ROLE_SCOPES
 from chokepoint.service.limits import BodyLimitMiddleware
 from chokepoint.service.metrics import MetricsMiddleware
 from chokepoint.service.routes import admin, batch, entities, info, match
+from chokepoint.service.web import pages
+from chokepoint.service.web.session import CsrfFailed, Forbidden, LoginRequired
 from chokepoint.service.routing import JsonResponse
 from chokepoint.service.state import ServiceState
 from chokepoint.settings import Settings
@@ -68,6 +74,20 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JsonRes
     return JsonResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _login_required(request: Request, _exc: Exception) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception):
+    return pages.page(request, "error.html", 403, message=str(exc))
+
+
+async def _csrf_failed(request: Request, _exc: Exception):
+    return pages.page(request, "error.html", 403, message="The form's security token is missing or stale; "
+                                                          "reload the page and try again.")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JsonResponse({"detail": "internal error; the event is logged"}, status_code=500)
@@ -110,8 +130,13 @@ def create_app(settings: Settings, state: ServiceState | None = None, background
         default_response_class=JsonResponse,
     )
     app.state.service = service
-    for router in (match.router, batch.router, entities.router, info.router, admin.router):
+    for router in (match.router, batch.router, entities.router, info.router, admin.router, pages.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
+    app.add_api_route("/", lambda: RedirectResponse("/ui/", status_code=307), include_in_schema=False)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.openapi = lambda: _openapi(app, settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

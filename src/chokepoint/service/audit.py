@@ -279,3 +279,25 @@ class AuditWriter:
                     future.set_result(record)
             if stop:
                 return
+
+
+EXPORT_COLUMNS = ("seq", "call_id", "at", "kind", "channel", "actor", "actor_id", "client", "algorithm",
+                  "algorithm_version", "list_versions", "summary", "prev_hash", "hash")
+
+
+def export_records(records: list[AuditRecord], fmt: str) -> str:
+    """Records as CSV (summary columns; JSON for nested values) or JSON
+    lines (whole records, each verifiable against its hash)."""
+    import csv
+    import io
+
+    if fmt == "jsonl":
+        return "".join(orjson.dumps(r.to_json()).decode() + "\n" for r in records)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for r in records:
+        data = r.to_json()
+        writer.writerow([data[c] if not isinstance(data[c], (dict, list)) else orjson.dumps(data[c]).decode()
+                         for c in EXPORT_COLUMNS])
+    return buffer.getvalue()

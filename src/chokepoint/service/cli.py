@@ -17,6 +17,7 @@ from rich.table import Table
 from chokepoint.service.auth import Role
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="Workspace accounts (web UI logins).", no_args_is_help=True)
 audit_app = typer.Typer(help="Read and verify the audit log of screening calls.", no_args_is_help=True)
 
 
@@ -60,7 +61,17 @@ def serve_command(
     with console.status("Preparing the name index…"):
         load_index(store, settings)  # builds the cache file once for every worker
     url = f"http://{host}:{port}"
-    console.print(f"chokepoint API on [bold]{url}[/bold]  (OpenAPI page: {url}/docs)", highlight=False)
+    console.print(f"chokepoint on [bold]{url}[/bold]: workspace {url}/ui/, OpenAPI page {url}/docs", highlight=False)
+    from chokepoint.service.accounts import Accounts
+
+    accounts = Accounts(store.engine)
+    if bootstrap_key and accounts.count() == 0:
+        import secrets
+
+        password = secrets.token_urlsafe(12)
+        accounts.create("admin", Role.admin, password)
+        console.print(f"first run: workspace login [bold]admin[/bold] / [bold]{password}[/bold] at {url}/ui/ "
+                      "(shown once; change it with `chokepoint users passwd admin`)", highlight=False)
     if bootstrap_key and keys.count() == 0:
         key, secret = keys.create(Role.admin, "bootstrap-admin", created_by="serve --bootstrap-key")
         console.print(f"first run: admin API key [bold]{secret}[/bold] (shown once; id {key.id})", highlight=False)
@@ -269,3 +280,97 @@ def audit_verify(ctx: typer.Context) -> None:
     console.print(f"[red]audit chain broken[/red] at record {brk.seq}"
                   f"{' (' + brk.call_id + ')' if brk.call_id else ''}: {brk.problem}", highlight=False)
     raise typer.Exit(1)
+
+
+# --- users --------------------------------------------------------------------
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("create")
+def users_create(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help="viewer, analyst or admin.")] = Role.analyst,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a workspace account (the password is prompted, or read from stdin)."""
+    from chokepoint.cli import console, err_console
+    from chokepoint.service.accounts import AccountError, Accounts
+    from chokepoint.service.audit import AuditEntry
+
+    store, _, audit = _state(ctx)
+    try:
+        user = Accounts(store.engine).create(username, role, _read_password(password_stdin))
+    except AccountError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+    audit.append([AuditEntry(kind="user.create", actor=os.environ.get("USER", "cli"), channel="cli",
+                             summary={"user": user.username, "role": user.role.value})])
+    console.print(f"created {user.role.value} {user.username!r}", highlight=False)
+
+
+@users_app.command("passwd")
+def users_passwd(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a workspace account's password (and unlock it)."""
+    from chokepoint.cli import console, err_console
+    from chokepoint.service.accounts import AccountError, Accounts
+
+    store, _, _ = _state(ctx)
+    try:
+        Accounts(store.engine).set_password(username, _read_password(password_stdin))
+    except AccountError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"password of {username!r} set", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """List workspace accounts."""
+    from chokepoint.cli import console
+    from chokepoint.service.accounts import Accounts
+
+    store, _, _ = _state(ctx)
+    table = Table(title="Workspace accounts")
+    for col in ("user", "role", "created", "last login"):
+        table.add_column(col)
+    for u in Accounts(store.engine).users():
+        table.add_row(u.username, u.role.value, _when(u.created_at), _when(u.last_login_at))
+    console.print(table)
+
+
+@audit_app.command("export")
+def audit_export(
+    ctx: typer.Context,
+    from_date: Annotated[Optional[datetime], typer.Option("--from", help="First day (YYYY-MM-DD), inclusive.")] = None,
+    to_date: Annotated[Optional[datetime], typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")] = None,
+    format: Annotated[str, typer.Option(help="csv or jsonl (whole records, verifiable).")] = "csv",
+    out: Annotated[Optional[str], typer.Option(help="Write to this file (default: print).")] = None,
+) -> None:
+    """Export audit records of a period as CSV or JSON lines."""
+    from datetime import timedelta, timezone
+
+    from chokepoint.cli import err_console
+    from chokepoint.service.audit import export_records
+
+    if format not in ("csv", "jsonl"):
+        err_console.print("[red]error[/red] --format is csv or jsonl")
+        raise typer.Exit(2)
+    _, _, audit = _state(ctx)
+    since = from_date.replace(tzinfo=timezone.utc) if from_date else None
+    until = (to_date.replace(tzinfo=timezone.utc) + timedelta(days=1)) if to_date else None
+    text = export_records(audit.records(since=since, until=until, newest_first=False), format)
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)

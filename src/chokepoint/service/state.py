@@ -14,7 +14,9 @@ from chokepoint.lists.store import ListStore, ListVersion, StoredEntity
 from chokepoint.matching.algorithm import DEFAULT_ALGORITHM
 from chokepoint.matching.engine import load_screener
 from chokepoint.matching.screener import Screener
+from chokepoint.service.accounts import Accounts
 from chokepoint.service.audit import AuditLog, AuditWriter
+from chokepoint.service.casework import Casework
 from chokepoint.service.auth import FailedAuthLimiter, KeyStore
 from chokepoint.service.metrics import ServiceMetrics
 from chokepoint.settings import Settings
@@ -56,6 +58,8 @@ class ServiceState:
         self.settings = settings
         self.store = store or ListStore.open(settings)
         self.keys = KeyStore(self.store.engine)
+        self.accounts = Accounts(self.store.engine)
+        self.casework = Casework(self.store.engine)
         self.audit = AuditLog(self.store.engine)
         self.writer: AuditWriter | None = None
         self.limiter = FailedAuthLimiter(settings.auth_fail_limit, settings.auth_fail_window)
