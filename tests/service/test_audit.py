@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from chokepoint.cli import app as cli
-from chokepoint.service.audit import AuditEntry, AuditLog
+from chokepoint.lists.store import ListStore
+from chokepoint.service.audit import AuditEntry, AuditLog, chain_hash
 from chokepoint.settings import Settings
 
 
@@ -129,3 +131,42 @@ def test_keys_cli_create_list_revoke(settings):
     kinds = [r["kind"] for r in json.loads(runner.invoke(cli, [*base, "audit", "list", "--json"]).output)]
     assert kinds == ["key.revoke", "key.create"]
     assert runner.invoke(cli, [*base, "audit", "verify"]).exit_code == 0
+
+
+def test_cli_batch_run_is_one_audit_record_and_export(tmp_path, bundled_settings, screener):
+    """`chokepoint screen --out` records the run (input and output by hash);
+    `audit export` writes the period as CSV or verifiable JSON lines."""
+    import hashlib
+    import shutil
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    home.mkdir()
+    for item in Path(bundled_settings.home).iterdir():
+        if item.name.startswith("chokepoint.db"):
+            shutil.copy(item, home / item.name)
+    (home / "cache").symlink_to(Path(bundled_settings.home) / "cache")
+    source = Path(__file__).resolve().parents[2] / "examples" / "parties.csv"
+    out = tmp_path / "out.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--home", str(home), "screen", str(source), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    log = AuditLog(ListStore.open(Settings(home=home)).engine)
+    record = log.records(kind="screen.batch", limit=1)[0]
+    assert record.channel == "cli"
+    assert record.request["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert record.response["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert record.summary["alert"] >= 1 and record.list_versions
+    assert record.call_id in result.output
+    exported = runner.invoke(cli, ["--home", str(home), "audit", "export", "--format", "jsonl"])
+    lines = [json.loads(line) for line in exported.output.splitlines()]
+    assert lines[-1]["call_id"] == record.call_id
+    assert all(chain_hash(r["prev_hash"], {**r, "at": datetime.fromisoformat(r["at"])}) == r["hash"]
+               for r in lines)
+    csv_out = runner.invoke(cli, ["--home", str(home), "audit", "export", "--from", "2000-01-01", "--format", "csv"])
+    assert csv_out.output.splitlines()[0].startswith("seq,call_id,at,kind")
+    users = runner.invoke(cli, ["--home", str(home), "users", "create", "carol", "--role", "viewer",
+                                "--password-stdin"], input="Correct-Horse-44\n")
+    assert users.exit_code == 0 and "viewer 'carol'" in users.output
+    short = runner.invoke(cli, ["--home", str(home), "users", "create", "dave", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2
