@@ -31,6 +31,7 @@ run: $(STAMP)
 
 ## make test: install the dev dependencies and run the whole suite
 test: $(DEV_STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## make bench: the benchmarks under bench/ (results in bench/out/, summarised in BENCHMARKS.md)
