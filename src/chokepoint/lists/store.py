@@ -454,9 +454,13 @@ class ListStore:
         if from_id:
             from_version = self.get_version(from_id)
         else:
-            older = [v for v in versions if v.id != to_version.id]
-            if not older:
+            # the newest version before `to` (versions are newest first)
+            position = next((i for i, v in enumerate(versions) if v.id == to_version.id), None)
+            older = versions[position + 1:] if position is not None else []
+            if len(versions) == 1:
                 raise StoreError(f"dataset {dataset!r} has only one version; nothing to diff")
+            if not older:
+                raise StoreError(f"{to_version.id} is the oldest version of {dataset!r}; nothing to diff")
             from_version = older[0]
         for v in (from_version, to_version):
             if v.dataset != dataset:

@@ -175,7 +175,7 @@ async def screen_one(request: Request, name: Annotated[str, Form(max_length=500)
                              identifier=identifier or None)
     matches = await asyncio.to_thread(loaded.screener.match, query, 10)
     record = await audit_ui(request, "screen.ui", session.user.username,
-                            {"name": name, "alerts": len(matches), "top_score": round(matches[0].score, 4)
+                            {"name": name, "matches": len(matches), "top_score": round(matches[0].score, 4)
                              if matches else 0.0},
                             {"party": party_data(query)},
                             {"matches": [{"entity_id": m.record.entity_id, "score": round(m.score, 4),
@@ -279,10 +279,39 @@ async def alert_detail(request: Request, alert_id: int):
     from chokepoint.service.yente import entity_json
 
     entity = entity_json(stored, None) if stored else None
-    return page(request, "alert.html", alert=alert, entity=entity, linked=[(p, h.data) for p, h in linked],
+    return page(request, "alert.html", alert=alert, entity=entity, linked=describe_links(state, alert, linked),
                 decision=state.casework.decision(alert.decision_id), outcomes=OUTCOMES,
                 history=state.casework.history(alert.party_key, alert.entity_id),
                 four_eyes=state.casework.four_eyes())
+
+
+def describe_links(state, alert, linked) -> list[dict]:
+    """The entities linked to a listed entity, in words: a sanction by its
+    authority and programmes, a link or ownership by the other party."""
+    from followthemoney import model, registry
+
+    others: set[str] = set()
+    for _, holder in linked:
+        schema = model.get(holder.data["schema"])
+        for name, values in (holder.data.get("properties") or {}).items():
+            prop = schema.get(name) if schema else None
+            if prop is not None and prop.type == registry.entity:
+                others.update(v for v in values if v != alert.entity_id)
+    found = state.store.stored_entities(others, alert.version_id)
+    out = []
+    for prop_name, holder in linked:
+        data = holder.data
+        props = data.get("properties") or {}
+        if data["schema"] == "Sanction":
+            text = "; ".join([*props.get("authority", []), *props.get("programId", [])]) or data["id"]
+            out.append({"kind": "Sanction", "text": text})
+            continue
+        names = [found[v].data.get("caption") or model.get_proxy(found[v].data).caption
+                 for values in props.values() for v in values if v in found]
+        role = "; ".join(props.get("role", []) or props.get("relationship", []))
+        out.append({"kind": f"{data['schema']}{' (' + role + ')' if role else ''}",
+                    "text": "; ".join(names) or data["id"]})
+    return out
 
 
 @router.post("/alerts/{alert_id}/decide")
@@ -361,7 +390,7 @@ async def assess_order_page(request: Request, example: Annotated[str, Form()] = 
     alert = state.casework.record_order(order.id, order.model_dump(by_alias=True, mode="json"), result,
                                         record.call_id)
     return page(request, "orders.html", examples=examples, assessment=result, report=render_html(assessment),
-                alert=alert, call_id=record.call_id)
+                alert=alert, call_id=record.call_id, chosen=example)
 
 
 # --- lists and audit --------------------------------------------------------------
@@ -371,7 +400,10 @@ async def assess_order_page(request: Request, example: Annotated[str, Form()] = 
 async def lists_page(request: Request):
     need_session(request)
     state = service(request)
-    return page(request, "lists.html", versions=state.store.versions())
+    versions = state.store.versions()
+    # the oldest version of each list has nothing before it to compare with
+    oldest = {[v for v in versions if v.dataset == d][-1].id for d in {v.dataset for v in versions}}
+    return page(request, "lists.html", versions=versions, oldest=oldest)
 
 
 @router.get("/lists/{dataset}/diff")
