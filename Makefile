@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev bench bench-load clean
+.PHONY: run test install install-dev bench bench-load bench-api screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,24 @@ test: $(DEV_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
-## make bench: the benchmarks under bench/ (results in bench/out/, summarised in BENCHMARKS.md)
+## make bench: the benchmarks under bench/ (results in bench/out/, summarised in BENCHMARKS.md);
+## the HTTP load benchmark of the service is separate: `make bench-api` (~25 min, needs wrk)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/load_lists.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/assess.py
+
+## make bench-api: /match under load with wrk against `chokepoint serve` (bench/out/api.md); installs wrk if missing
+bench-api: $(DEV_STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk not found: installing the Debian package (apt-get install -y wrk)"; \
+		apt-get install -y wrk || { echo "could not install wrk: run 'sudo apt-get install -y wrk'"; exit 1; }; }
+	$(BIN)/python bench/load_api.py
+
+## make screenshots: rerun the browser tests, writing the page screenshots to docs/screenshots/
+screenshots: $(DEV_STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	CHOKEPOINT_SCREENSHOTS=1 $(BIN)/pytest -q tests/service/test_browser.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
