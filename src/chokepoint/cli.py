@@ -85,6 +85,13 @@ def lists_load(
             reports.extend(load_bundled(store, [dataset] if dataset else None))
     for path in paths or []:
         reports.append(load_path(store, path, dataset, activate))
+    created = [r for r in reports if r.ok and r.outcome and r.outcome.created]
+    failed = [r for r in reports if not r.ok]
+    if created or failed:
+        _audit_admin(ctx, "list.load", {
+            "loaded": [{"version": r.outcome.version.id, "sha256": r.outcome.version.sha256,
+                        "activated": r.outcome.activated} for r in created],
+            "failed": [{"source": r.source, "error": r.error} for r in failed]})
     if as_json:
         _print_json([_report_json(r) for r in reports])
     else:
@@ -196,7 +203,18 @@ def lists_activate(ctx: typer.Context, version: Annotated[str, typer.Argument(he
     except StoreError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from exc
+    _audit_admin(ctx, "list.activate", {"dataset": v.dataset, "version": v.id, "sha256": v.sha256})
     console.print(f"{v.dataset}: {v.id} is active")
+
+
+def _audit_admin(ctx: typer.Context, kind: str, summary: dict) -> None:
+    """An audit record of an administrative command run from the CLI."""
+    import getpass
+
+    from chokepoint.service.audit import AuditEntry, AuditLog
+
+    AuditLog(_open_store(ctx).engine).append(
+        [AuditEntry(kind=kind, actor=getpass.getuser(), channel="cli", summary=summary)])
 
 
 @lists_app.command("diff")

@@ -170,3 +170,19 @@ def test_cli_batch_run_is_one_audit_record_and_export(tmp_path, bundled_settings
     assert users.exit_code == 0 and "viewer 'carol'" in users.output
     short = runner.invoke(cli, ["--home", str(home), "users", "create", "dave", "--password-stdin"], input="short\n")
     assert short.exit_code == 2
+
+
+def test_cli_list_changes_are_audited(tmp_path):
+    home = str(tmp_path / "home")
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["--home", home, "lists", "load", "--bundled", "--dataset", "us_bis_meu"])
+    assert loaded.exit_code == 0, loaded.output
+    again = runner.invoke(cli, ["--home", home, "lists", "load", "--bundled", "--dataset", "us_bis_meu"])
+    assert again.exit_code == 0  # identical files: nothing new, nothing recorded
+    records = json.loads(runner.invoke(cli, ["--home", home, "audit", "list", "--json"]).output)
+    assert [r["kind"] for r in records] == ["list.load"]
+    version = records[0]["summary"]["loaded"][0]["version"]
+    assert version.startswith("us_bis_meu@") and records[0]["channel"] == "cli"
+    assert runner.invoke(cli, ["--home", home, "lists", "activate", version]).exit_code == 0
+    kinds = [r["kind"] for r in json.loads(runner.invoke(cli, ["--home", home, "audit", "list", "--json"]).output)]
+    assert kinds == ["list.activate", "list.load"]
