@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,6 +35,10 @@ def test_serve_prints_url_and_bootstrap_key_and_answers(bundled_settings, screen
         if item.name.startswith("chokepoint.db"):
             (home / item.name).write_bytes(item.read_bytes())
     (home / "cache").symlink_to(src / "cache")
+    # a fresh install: no keys or accounts yet (other tests may have made some)
+    with sqlite3.connect(home / "chokepoint.db") as db:
+        db.execute("DELETE FROM api_keys")
+        db.execute("DELETE FROM users")
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     proc = subprocess.Popen([str(BIN), "--home", str(home), "serve", "--port", str(port), "--workers", str(workers),
@@ -41,7 +47,11 @@ def test_serve_prints_url_and_bootstrap_key_and_answers(bundled_settings, screen
     try:
         lines, key = [], None
         deadline = time.monotonic() + 120
+        reader = selectors.DefaultSelector()
+        reader.register(proc.stdout, selectors.EVENT_READ)
         while key is None and time.monotonic() < deadline:
+            if not reader.select(timeout=1.0):
+                continue
             line = proc.stdout.readline()
             if not line:
                 break
