@@ -52,6 +52,34 @@ class Settings(BaseModel):
     auth_fail_limit: int = 10
     auth_fail_window: float = 60.0
 
+    # --- list updates (``chokepoint lists update``) ---
+    #: YAML file mapping dataset names to source URLs, overriding the
+    #: official URLs of ``data/datasets.yaml``
+    sources_file: Path | None = None
+    #: seconds to wait for a server to answer (connect and each read)
+    update_timeout: float = 60.0
+    #: attempts per download, with exponential backoff between them
+    update_attempts: int = 3
+    update_backoff: float = 2.0
+    #: refuse a new version whose listed entities drop by more than this
+    #: share against the active version (``--force`` overrides)
+    update_max_drop: float = 0.10
+    #: a list whose last successful update is older than this is stale
+    stale_after_hours: float = 48.0
+
+    # --- notifications of new monitoring alerts ---
+    #: URLs that receive a POST of each monitoring run's new alerts (JSON)
+    webhook_urls: tuple[str, ...] = ()
+    #: secret of the HMAC-SHA256 signature header sent with each webhook
+    webhook_secret: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "chokepoint@localhost"
+    smtp_to: tuple[str, ...] = ()
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
         """Build settings from ``CHOKEPOINT_*`` variables (and overrides)."""
@@ -63,6 +91,16 @@ class Settings(BaseModel):
             values["database_url"] = env[ENV_PREFIX + "DATABASE_URL"]
         if env.get(ENV_PREFIX + "THRESHOLD"):
             values["threshold"] = float(env[ENV_PREFIX + "THRESHOLD"])
+        if env.get(ENV_PREFIX + "SOURCES_FILE"):
+            values["sources_file"] = Path(env[ENV_PREFIX + "SOURCES_FILE"]).expanduser()
+        for name in ("WEBHOOK_URLS", "SMTP_TO"):
+            if env.get(ENV_PREFIX + name):
+                values[name.lower()] = tuple(v.strip() for v in env[ENV_PREFIX + name].split(",") if v.strip())
+        for name in ("WEBHOOK_SECRET", "SMTP_HOST", "SMTP_FROM", "SMTP_USER", "SMTP_PASSWORD"):
+            if env.get(ENV_PREFIX + name):
+                values[name.lower()] = env[ENV_PREFIX + name]
+        if env.get(ENV_PREFIX + "SMTP_PORT"):
+            values["smtp_port"] = int(env[ENV_PREFIX + "SMTP_PORT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

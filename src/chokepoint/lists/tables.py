@@ -95,3 +95,25 @@ class ListEntityRefRow(Base):
     prop: Mapped[str] = mapped_column(String(60), primary_key=True)
     #: the entity referred to
     ref_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class ListSourceRow(Base):
+    """The state of downloading one dataset from its official source: what
+    the server last said (ETag, Last-Modified, for conditional requests) and
+    how the last attempt went, so a failed update shows the list as stale."""
+
+    __tablename__ = "list_sources"
+
+    dataset: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    #: sha256 of the last file downloaded completely
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    succeeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: ok | unchanged | failed | refused (failed: download or parse; refused:
+    #: parsed but suspicious, such as a large drop in entities)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -103,8 +103,8 @@ class NameIndex:
                     index.names.append(IndexedName(rid, kind, form))
                     keys = set()
                     for token in form.tokens:
-                        keys.update(_token_keys(token))
-                    keys.update(_joined_keys(form.tokens))
+                        keys.update(token_keys(token))
+                    keys.update(joined_keys(form.tokens))
                     for key in keys:
                         postings[key].append(nid)
                     for family in {t.family for t in form.tokens}:
@@ -216,7 +216,7 @@ class NameIndex:
         arrays = []
         # the other spellings of the word's family are indexed under "f:",
         # the family head itself under "w:"
-        keys = _token_keys(token) | {"f:" + token.family, "w:" + token.family}
+        keys = token_keys(token) | {"f:" + token.family, "w:" + token.family}
         for key in keys:
             arr = self.postings(key)
             if arr is not None and len(arr) <= max_df:
@@ -292,7 +292,7 @@ def _add_words(target: set[str], found: str | tuple[str, ...] | None) -> None:
         target.update(found)
 
 
-def _token_keys(token: Token) -> set[str]:
+def token_keys(token: Token) -> set[str]:
     keys = {"w:" + token.ascii}
     if token.family != token.ascii:
         # a family head is always also a word of its own family, so the
@@ -311,7 +311,7 @@ def _token_keys(token: Token) -> set[str]:
     return keys
 
 
-def _joined_keys(tokens: tuple[Token, ...]) -> set[str]:
+def joined_keys(tokens: tuple[Token, ...]) -> set[str]:
     """Adjacent words joined ("jsc" + "argument"), and the whole name."""
     keys = set()
     words = [t.ascii for t in tokens]

@@ -8,8 +8,11 @@ same way so that an exact identifier comparison is a set intersection.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
+
+import orjson
 
 from followthemoney import EntityProxy, registry
 
@@ -173,6 +176,37 @@ class PartyQuery:
             addresses=tuple(a for a in _as_list(address) if a and a.strip()),
             id=id,
         )
+
+
+def party_data(query: PartyQuery) -> dict:
+    """A party's screening data in canonical form (sorted lists): what is
+    stored for a kept party, and what its alerts are keyed by."""
+    return {
+        "names": sorted(query.names),
+        "schema": query.schema,
+        "countries": sorted(query.countries),
+        "birth_dates": sorted(query.birth_dates),
+        "identifiers": sorted({*query.loose_identifiers, *(v for vs in query.identifiers.values() for v in vs)}),
+        "addresses": sorted(query.addresses),
+    }
+
+
+def party_key(data: dict) -> str:
+    """SHA-256 of canonical party data: the same party, the same key."""
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def party_query(data: dict, id: str | None = None) -> PartyQuery:
+    """The query for canonical party data (the inverse of :func:`party_data`)."""
+    return PartyQuery.build(
+        name=list(data.get("names") or []),
+        schema=data.get("schema"),
+        country=list(data.get("countries") or []),
+        birth_date=list(data.get("birth_dates") or []),
+        identifier=list(data.get("identifiers") or []),
+        address=list(data.get("addresses") or []),
+        id=id,
+    )
 
 
 def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:

@@ -106,11 +106,14 @@ class Screener:
         candidates: int = CANDIDATE_NAMES,
         topics: Collection[str] = (),
         changed_since: str | None = None,
+        entity_ids: Collection[str] | None = None,
     ) -> list[Match]:
         """Scored listed entities, best first; ``threshold`` (default: the
         algorithm's) filters, ``limit`` cuts. ``topics`` keeps entities
         with any of these topics; ``changed_since`` (ISO date or time)
-        keeps entities whose listing changed at or after it."""
+        keeps entities whose listing changed at or after it; ``entity_ids``
+        keeps only these entities (monitoring: the entities a new list
+        version added or changed)."""
         if model.get(query.schema) is None:
             raise ValueError(f"unknown schema {query.schema!r}")
         forms = self.query_forms(query)
@@ -136,6 +139,8 @@ class Screener:
         for rid, nids in best_names.items():
             record = index.records[rid]
             if not self._admissible(record, query, datasets, exclude_datasets, exclude_schemata, exclude_entity_ids):
+                continue
+            if entity_ids is not None and record.entity_id not in entity_ids:
                 continue
             if topics and not set(record.topics).intersection(topics):
                 continue

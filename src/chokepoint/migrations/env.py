@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import chokepoint.lists.tables  # noqa: F401  (registers the tables)
+import chokepoint.monitor.tables  # noqa: F401
 import chokepoint.service.tables  # noqa: F401
 from chokepoint.db import Base
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from chokepoint.lists.tables import ListEntityRow
-from chokepoint.matching.records import PartyQuery
+from chokepoint.matching.records import PartyQuery, party_data, party_key
 from chokepoint.matching.screener import Match
 from chokepoint.service.tables import AlertRow, DecisionRow, WorkspaceSettingRow
 
@@ -33,22 +33,6 @@ FOUR_EYES = "four_eyes"
 
 class CaseworkError(ValueError):
     """A decision cannot be recorded as asked."""
-
-
-def party_data(query: PartyQuery) -> dict:
-    """The party's screening data in canonical form."""
-    return {
-        "names": sorted(query.names),
-        "schema": query.schema,
-        "countries": sorted(query.countries),
-        "birth_dates": sorted(query.birth_dates),
-        "identifiers": sorted({*query.loose_identifiers, *(v for vs in query.identifiers.values() for v in vs)}),
-        "addresses": sorted(query.addresses),
-    }
-
-
-def party_key(data: dict) -> str:
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _now() -> datetime:
@@ -101,6 +85,10 @@ class Alert:
     call_id: str | None
     decision_id: int | None
     source: str
+    #: "newly listed" / "listing changed" for alerts raised by monitoring
+    reason: str | None = None
+    party_id: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
@@ -124,7 +112,7 @@ def _decision(row: DecisionRow) -> Decision:
 def _alert(row: AlertRow) -> Alert:
     return Alert(row.id, row.party_key, row.party, row.entity_id, row.entity_caption, row.dataset, row.version_id,
                  row.entity_hash, row.score, row.explanation, row.status, _utc(row.created_at), row.call_id,
-                 row.decision_id, row.source)
+                 row.decision_id, row.source, row.reason, row.party_id, row.note)
 
 
 class Casework:

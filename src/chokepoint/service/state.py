@@ -4,6 +4,7 @@ audit writer and the metrics. Built by the app factory from a
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -51,6 +52,18 @@ def warm_up(screener: Screener) -> None:
 
     for name, schema in (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel")):
         screener.match(PartyQuery.build(name=name, schema=schema), limit=1)
+
+
+def freeze_long_lived_objects() -> None:
+    """Move the index (about a million container objects that live as long
+    as the process) out of the cyclic garbage collector's view. Without this
+    every full collection walks them all and stalls requests for most of a
+    second (BENCHMARKS.md section 5); with it, p99 latency under load halves.
+    On a reload the previous index is unfrozen first so that its cycles can
+    still be collected once nothing refers to it."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ServiceState:
@@ -108,6 +121,7 @@ class ServiceState:
             self._entities.clear()
         self.loaded = loaded
         self.load_error = None
+        freeze_long_lived_objects()
         self.metrics.index_names.set(len(screener.index.names))
         self.metrics.index_entities.set(len(screener.index.records))
         self.metrics.index_load_seconds.set(time.perf_counter() - started)

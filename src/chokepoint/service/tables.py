@@ -94,7 +94,8 @@ class AlertRow(Base):
     in a screening, with what is needed to decide it."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_pair", "party_key", "entity_id"), Index("ix_alerts_status", "status"))
+    __table_args__ = (Index("ix_alerts_pair", "party_key", "entity_id"), Index("ix_alerts_status", "status"),
+                      Index("ix_alerts_party_id", "party_id"), Index("ix_alerts_entity", "entity_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     #: sha256 of the party's canonical screening data (name, schema, country …)
@@ -116,6 +117,13 @@ class AlertRow(Base):
     decision_id: Mapped[int | None] = mapped_column(Integer)
     #: kind of screening (ui, api, order) and the order id, if any
     source: Mapped[str] = mapped_column(String(40))
+    #: why it was raised when not by a screening of the party: "newly
+    #: listed" or "listing changed" (monitoring)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    #: the kept party it concerns (monitoring), if any
+    party_id: Mapped[str | None] = mapped_column(String(200))
+    #: annotation added later, such as "delisted on 2024-05-01"
+    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class DecisionRow(Base):
