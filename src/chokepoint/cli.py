@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chokepoint.settings import Settings
@@ -143,34 +144,126 @@ def _print_load_reports(reports) -> None:
             err_console.print(f"warnings {r.dataset}: {summary} (first: {r.warnings[0]})")
 
 
+@lists_app.command("update")
+def lists_update(
+    ctx: typer.Context,
+    dataset: Annotated[
+        Optional[list[str]], typer.Option("--dataset", help="Only this dataset; repeatable (default: every one "
+                                                            "that can be downloaded as one file).")
+    ] = None,
+    url: Annotated[Optional[str], typer.Option(help="Download from this URL (http, https or file) instead of the "
+                                                    "configured source; needs exactly one --dataset.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download in full and load even if the listed entities "
+                                                        "dropped by more than the allowed share.")] = False,
+    attempts: Annotated[Optional[int], typer.Option(min=1, help="Attempts per download (default 3).")] = None,
+    timeout: Annotated[Optional[float], typer.Option(min=0.1, help="Seconds to wait for a server (default 60).")
+                       ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Download lists from their official sources and load each one that passes the checks."""
+    import logging
+
+    from chokepoint.lists.update import SourcesFileError, update_datasets
+
+    if not logging.getLogger().handlers:  # the report below says it all; no duplicate lines on stderr
+        logging.getLogger("chokepoint.lists.update").addHandler(logging.NullHandler())
+    if url is not None and len(set(dataset or [])) != 1:
+        raise typer.BadParameter("--url needs exactly one --dataset")
+    settings = _settings(ctx).model_copy(update={k: v for k, v in
+                                                 (("update_attempts", attempts), ("update_timeout", timeout))
+                                                 if v is not None})
+    store = _open_store(ctx)
+    try:
+        with err_console.status("Updating lists…"):
+            reports = update_datasets(store, settings, dataset or None, url, force)
+    except SourcesFileError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(1) from exc
+    done = [r for r in reports if r.status in ("ok", "failed", "refused")]
+    if done:
+        _audit_admin(ctx, "list.update", {
+            "results": [{"dataset": r.dataset, "url": r.url, "status": r.status, "message": r.message,
+                         "version": r.version.id if r.version else None,
+                         "sha256": r.version.sha256 if r.version and r.status == "ok" else r.sha256,
+                         "previous_version": r.previous.id if r.previous else None}
+                        for r in reports if r.status != "skipped"],
+            "force": force})
+    if as_json:
+        _print_json([r.to_json() for r in reports])
+    else:
+        _print_update_reports(reports)
+    if any(not r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+def _print_update_reports(reports) -> None:
+    styles = {"ok": "[green]loaded, active[/green]", "unchanged": "unchanged", "failed": "[red]failed[/red]",
+              "refused": "[red]refused[/red]", "skipped": "[dim]skipped[/dim]"}
+    table = Table(title="List updates")
+    for col in ("dataset", "result", "version", "targets", "tries"):
+        table.add_column(col)
+    for r in reports:
+        if r.status == "skipped":
+            continue
+        version = r.version.id if r.version else "-"
+        if r.status == "ok" and r.previous:
+            targets = f"{r.previous.target_count} → {r.version.target_count}"
+        else:
+            targets = str(r.version.target_count) if r.version else "-"
+        table.add_row(r.dataset, styles.get(r.status, r.status), version, targets, str(r.attempts or "-"))
+    console.print(table)
+    for r in reports:
+        if r.status in ("failed", "refused"):
+            err_console.print(f"[red]{r.status}[/red] {r.dataset}: {escape(r.message)}", highlight=False,
+                              soft_wrap=True)
+        elif r.status == "skipped":
+            err_console.print(f"[dim]skipped {r.dataset}: {escape(r.message)}[/dim]", highlight=False,
+                              soft_wrap=True)
+
+
 @lists_app.command("status")
 def lists_status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """One row per dataset: active version, publication date, counts."""
+    """One row per dataset: active version, publication date, counts, last update, fresh or stale."""
+    from chokepoint.lists.update import source_status
+
     store = _open_store(ctx)
     versions = store.versions()
+    sources = {s.dataset: s for s in source_status(store, _settings(ctx))}
     rows = []
-    for name in store.datasets():
+    for name in sorted(set(store.datasets()) | set(sources)):
         mine = [v for v in versions if v.dataset == name]
         active = next((v for v in mine if v.active), None)
-        rows.append({"dataset": name, "versions": len(mine), "active_version": active.to_json() if active else None})
+        source = sources.get(name)
+        rows.append({"dataset": name, "versions": len(mine), "active_version": active.to_json() if active else None,
+                     "source": source.to_json() if source else None})
     if as_json:
         _print_json({"datasets": rows})
         return
     table = Table(title="Lists")
-    for col in ("dataset", "active version", "published", "loaded at", "targets", "by schema", "versions"):
+    for col in ("dataset", "active version", "published", "loaded at", "targets", "by schema", "versions",
+                "updated", "state"):
         table.add_column(col)
     for row in rows:
+        source = sources.get(row["dataset"])
+        updated = source.last_success.isoformat()[:19] if source and source.last_success else "-"
+        state = "-"
+        if source is not None:
+            state = "[red]stale[/red]" if source.stale else "[green]fresh[/green]"
         v = row["active_version"]
         if v is None:
-            table.add_row(row["dataset"], "-", "-", "-", "-", "-", str(row["versions"]))
+            table.add_row(row["dataset"], "-", "-", "-", "-", "-", str(row["versions"]), updated, state)
             continue
         schemata = ", ".join(f"{k} {n}" for k, n in v["schemata"].items())
         table.add_row(row["dataset"], v["id"], v["published"] or "-", v["loaded_at"][:19],
-                      str(v["target_count"]), schemata, str(row["versions"]))
+                      str(v["target_count"]), schemata, str(row["versions"]), updated, state)
     console.print(table)
+    for source in sources.values():
+        if source.stale:
+            err_console.print(f"[red]stale[/red] {source.dataset}: {escape(source.reason)}", highlight=False,
+                              soft_wrap=True)
 
 
 @lists_app.command("versions")
@@ -377,6 +470,7 @@ def screen_cmd(
     threshold: Annotated[Optional[float], typer.Option(help="Alert threshold (default: the algorithm's).")] = None,
     limit: Annotated[int, typer.Option(help="Matches kept per row.")] = 10,
     workers: Annotated[Optional[int], typer.Option(help="Processes (default: all cores).")] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the parties (by their id column) under monitoring.")] = False,
 ) -> None:
     """Screen a file of parties; bad rows become error rows, never dropped."""
     from rich.progress import Progress
@@ -388,17 +482,61 @@ def screen_cmd(
         if out is None:
             results = list(screen_rows(screener, read_rows(input), None, limit, workers=1))
             _print_screen_table(results, screener.algorithm.threshold)
+            if keep:
+                _keep_screened(ctx, input, {r.id: _outcome(r) for r in results if r.status != "error"})
             return
         with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
             task = progress.add_task("screening", total=None)
-            counts = screen_file(screener, input, out, None, limit, workers,
-                                 on_row=lambda _r: progress.advance(task))
+            outcomes: dict[str, dict] = {}
+
+            def on_row(result) -> None:
+                progress.advance(task)
+                if keep and result.status != "error":
+                    outcomes[result.id] = _outcome(result)
+
+            counts = screen_file(screener, input, out, None, limit, workers, on_row=on_row)
     except InputError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
     call_id = _audit_batch(ctx, screener, input, out, counts)
     console.print(f"{sum(counts.values())} rows: {counts['alert']} alert, {counts['clear']} clear, "
                   f"{counts['error']} error → {out} (audit record {call_id})")
+    if keep:
+        _keep_screened(ctx, input, outcomes)
+
+
+def _outcome(result) -> dict:
+    """A screened row's result as kept with the party."""
+    return {"status": result.status, "top_score": max((m["score"] for m in result.matches), default=0.0),
+            "matches": [{k: m[k] for k in ("entity_id", "dataset", "name", "score")} for m in result.matches]}
+
+
+def _keep_screened(ctx: typer.Context, source: Path, outcomes: dict[str, dict]) -> None:
+    """Keep the rows of a screened file, with their results, in the party base."""
+    from chokepoint.matching.batch import read_rows, row_query
+    from chokepoint.monitor.parties import PartyBase
+    from chokepoint.service.monitoring import ensure_baselines
+
+    store = _open_store(ctx)
+    versions = sorted(v.id for v in store.active_versions())
+    batch, skipped = [], 0
+    seen: set[str] = set()
+    for row in read_rows(source):
+        party_id = (row.data.get("id") or "").strip()
+        try:
+            query = row_query(row)
+        except ValueError:
+            continue  # already reported as an error row
+        if not party_id or party_id in seen:
+            skipped += 1
+            continue
+        seen.add(party_id)
+        batch.append((party_id, query))
+    ensure_baselines(store)
+    results = {k: {**v, "list_versions": versions} for k, v in outcomes.items() if k in seen}
+    report = PartyBase(store.engine).keep(batch, source="cli", results=results)
+    console.print(f"kept: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} "
+                  f"unchanged" + (f"; {skipped} rows without a unique id not kept" if skipped else ""))
 
 
 def _audit_batch(ctx: typer.Context, screener, source: Path, target: Path, counts: dict) -> str:
@@ -446,6 +584,11 @@ app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+
+from chokepoint.service.monitor_cli import monitor_app, parties_app  # noqa: E402
+
+app.add_typer(parties_app, name="parties")
+app.add_typer(monitor_app, name="monitor")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -99,6 +99,8 @@ class Settings(BaseModel):
         for name in ("WEBHOOK_SECRET", "SMTP_HOST", "SMTP_FROM", "SMTP_USER", "SMTP_PASSWORD"):
             if env.get(ENV_PREFIX + name):
                 values[name.lower()] = env[ENV_PREFIX + name]
+        if env.get(ENV_PREFIX + "SMTP_STARTTLS"):
+            values["smtp_starttls"] = env[ENV_PREFIX + "SMTP_STARTTLS"].lower() in ("1", "true", "yes", "on")
         if env.get(ENV_PREFIX + "SMTP_PORT"):
             values["smtp_port"] = int(env[ENV_PREFIX + "SMTP_PORT"])
         values.update({k: v for k, v in overrides.items() if v is not None})

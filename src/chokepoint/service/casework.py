@@ -144,7 +144,7 @@ class Casework:
         return out
 
     def record_screening(self, query: PartyQuery, matches: list[Match], call_id: str | None,
-                         source: str = "ui") -> list[ScreenedPair]:
+                         source: str = "ui", party_id: str | None = None) -> list[ScreenedPair]:
         """Alerts for the matches at or above the threshold: suppressed when
         a final false-positive decision holds for the same pair, else an
         open alert (the open alert of the same pair is reused)."""
@@ -167,7 +167,7 @@ class Casework:
                                    entity_caption=m.record.caption, dataset=m.record.dataset,
                                    version_id=m.record.version_id, entity_hash=entity_hash, score=m.score,
                                    explanation=m.explanation.to_json(), status="suppressed", created_at=_now(),
-                                   call_id=call_id, decision_id=decision.id, source=source)
+                                   call_id=call_id, decision_id=decision.id, source=source, party_id=party_id)
                     session.add(row)
                 elif existing is not None:
                     row = existing
@@ -177,11 +177,74 @@ class Casework:
                                    entity_caption=m.record.caption, dataset=m.record.dataset,
                                    version_id=m.record.version_id, entity_hash=entity_hash, score=m.score,
                                    explanation=m.explanation.to_json(), status="open", created_at=_now(),
-                                   call_id=call_id, decision_id=None, source=source)
+                                   call_id=call_id, decision_id=None, source=source, party_id=party_id)
                     session.add(row)
                 session.flush()
                 out.append(ScreenedPair(m, _alert(row), decision))
         return out
+
+    def record_monitor_hits(self, hits: list, call_id: str | None) -> tuple[list[Alert], list[Alert]]:
+        """Alerts for monitoring hits (:class:`chokepoint.monitor.delta.DeltaHit`):
+        (new open alerts, alerts suppressed by a holding false-positive
+        decision). A pair that already has an open alert on the same listing
+        content is not raised twice."""
+        hashes = self.entity_hashes([h.match for h in hits])
+        new: list[Alert] = []
+        suppressed: list[Alert] = []
+        with Session(self.engine) as session, session.begin():
+            for hit in hits:
+                m = hit.match
+                record = m.record
+                entity_hash = hashes.get((record.version_id, record.entity_id), "")
+                key = hit.party.party_key
+                existing = session.execute(select(AlertRow.id).where(
+                    AlertRow.party_key == key, AlertRow.entity_id == record.entity_id,
+                    AlertRow.entity_hash == entity_hash, AlertRow.status == "open")).first()
+                if existing is not None:
+                    continue
+                decision = self._holding_false_positive(session, key, record.entity_id, entity_hash)
+                row = AlertRow(party_key=key, party=hit.party.data, entity_id=record.entity_id,
+                               entity_caption=record.caption, dataset=record.dataset, version_id=record.version_id,
+                               entity_hash=entity_hash, score=m.score, explanation=m.explanation.to_json(),
+                               status="suppressed" if decision else "open", created_at=_now(), call_id=call_id,
+                               decision_id=decision.id if decision else None, source="monitor",
+                               reason=hit.reason, party_id=hit.party.id)
+                session.add(row)
+                session.flush()
+                (suppressed if decision else new).append(_alert(row))
+        return new, suppressed
+
+    def close_delisted(self, dataset: str, entity_ids: list[str], note: str) -> list[Alert]:
+        """Close the open alerts on entities a list version removed, with a
+        note ("delisted on D"); decided alerts keep their decision and get
+        the note too."""
+        closed: list[Alert] = []
+        if not entity_ids:
+            return closed
+        with Session(self.engine) as session, session.begin():
+            for start in range(0, len(entity_ids), 900):
+                chunk = entity_ids[start:start + 900]
+                rows = session.execute(select(AlertRow).where(
+                    AlertRow.dataset == dataset, AlertRow.entity_id.in_(chunk),
+                    AlertRow.status.in_(("open", "decided")))).scalars().all()
+                for row in rows:
+                    row.note = note
+                    if row.status == "open":
+                        row.status = "closed"
+                        closed.append(_alert(row))
+        return closed
+
+    def forget_party(self, party_id: str, removed_on: str) -> int:
+        """Remove a removed party's data from its open monitoring alerts,
+        which are closed; the audit log keeps what was screened."""
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(select(AlertRow).where(AlertRow.party_id == party_id)).scalars().all()
+            for row in rows:
+                row.party = {"names": [f"[removed party {party_id}]"], "removed": True}
+                if row.status == "open":
+                    row.status = "closed"
+                    row.note = f"party removed on {removed_on}"
+            return len(rows)
 
     def _holding_false_positive(self, session: Session, key: str, entity_id: str,
                                 entity_hash: str) -> Decision | None:
