@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from chokepoint.lists.catalog import bundled_datasets, bundled_source, dataset_info
 from chokepoint.lists.parsers import default_dataset, detect_format, parser_modules
-from chokepoint.lists.parsers.base import ListFormatError, ParseWarning
+from chokepoint.lists.parsers.base import ListFormatError, ParseResult, ParseWarning
 from chokepoint.lists.store import ListStore, LoadOutcome
 
 
@@ -27,6 +28,36 @@ class LoadReport:
         return self.error is None
 
 
+class FormatMismatch(ListFormatError):
+    """The file is not a list format chokepoint knows, not a format its
+    dataset is published in, or holds no listed entity: the wrong file,
+    not a damaged one."""
+
+
+def check_format(path: Path, dataset: str | None = None) -> tuple[ModuleType, str]:
+    """The parser for ``path`` and the dataset it is loaded as (default: the
+    format's usual dataset), after checking the format against the dataset."""
+    try:
+        fmt = detect_format(path)
+    except ListFormatError as exc:
+        raise FormatMismatch(path, exc.reason) from exc
+    module = parser_modules()[fmt]
+    name = dataset or default_dataset(module, path)
+    info = dataset_info(name)
+    if info is not None and not info.accepts(fmt):
+        raise FormatMismatch(path, f"this is a {fmt} file, but dataset {name} is published as {info.format}")
+    return module, name
+
+
+def parse_checked(path: Path, module: ModuleType, dataset: str) -> ParseResult:
+    """Parse ``path`` completely with ``module``; a file without any listed
+    entity is refused."""
+    result = module.parse(path, dataset)
+    if not result.targets:
+        raise FormatMismatch(path, "no listed entities found in the file")
+    return result
+
+
 def load_path(
     store: ListStore, path: Path, dataset: str | None = None, activate: bool | None = None
 ) -> LoadReport:
@@ -34,18 +65,9 @@ def load_path(
     and store it. Errors are reported, never half-applied."""
     report = LoadReport(source=str(path), dataset=dataset)
     try:
-        fmt = detect_format(path)
-        module = parser_modules()[fmt]
-        name = dataset or default_dataset(module, path)
+        module, name = check_format(path, dataset)
         report.dataset = name
-        info = dataset_info(name)
-        if info is not None and not info.accepts(fmt):
-            raise ListFormatError(
-                path, f"this is a {fmt} file, but dataset {name} is published as {info.format}"
-            )
-        result = module.parse(path, name)
-        if not result.targets:
-            raise ListFormatError(path, "no listed entities found in the file")
+        result = parse_checked(path, module, name)
         report.warnings = result.warnings
         report.outcome = store.load(result, source=str(path), activate=activate)
     except ListFormatError as exc:

@@ -38,6 +38,21 @@ class ServiceMetrics:
                                         registry=self.registry)
         self.ready = Gauge("chokepoint_ready", "1 when the index is loaded and the service answers.",
                            registry=self.registry)
+        self.list_stale = Gauge("chokepoint_list_stale",
+                                "1 when a list's last update failed or its last success is too old.",
+                                ["dataset"], registry=self.registry)
+        self.list_last_update = Gauge("chokepoint_list_last_update_timestamp_seconds",
+                                      "Unix time of each list's last successful update (or load).",
+                                      ["dataset"], registry=self.registry)
+
+    def report_sources(self, statuses: list) -> None:
+        """Set the staleness gauges from ``lists.update.source_status``."""
+        self.list_stale.clear()
+        self.list_last_update.clear()
+        for status in statuses:
+            self.list_stale.labels(status.dataset).set(1 if status.stale else 0)
+            if status.last_success is not None:
+                self.list_last_update.labels(status.dataset).set(status.last_success.timestamp())
 
     def watch_lists(self, versions: Callable[[], list]) -> None:
         """Report the age of each active list version at every scrape."""

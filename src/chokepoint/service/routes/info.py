@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from chokepoint.lists.catalog import catalog as catalog_info
 from chokepoint.lists.catalog import collections
 from chokepoint.lists.store import StoreError
+from chokepoint.lists.update import source_status
 from chokepoint.matching.explain import EXPLANATION_SCHEMA
 from chokepoint.service.auth import ApiKey, Role
 from chokepoint.service.deps import ready, require, service
@@ -22,6 +24,7 @@ from chokepoint.service.state import Loaded
 from chokepoint.service.routing import JsonResponse, OrjsonRoute
 
 router = APIRouter(route_class=OrjsonRoute)
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", tags=["operations"])
@@ -37,18 +40,40 @@ async def readyz(request: Request) -> JsonResponse:
     loaded = state.loaded
     if loaded is None:
         return JsonResponse({"ready": False, "error": state.load_error}, status_code=503)
+    sources = {s.dataset: s for s in _sources(state)}
     return JsonResponse({
         "ready": True,
         "index": {"names": len(loaded.screener.index.names), "entities": len(loaded.screener.index.records)},
         "lists": [{"dataset": v.dataset, "version": v.id, "published": v.published.isoformat() if v.published
-                   else None, "loaded_at": v.loaded_at.isoformat()} for v in loaded.versions.values()],
+                   else None, "loaded_at": v.loaded_at.isoformat(), **_freshness(sources.get(v.dataset))}
+                  for v in loaded.versions.values()],
+        # stale lists are reported, not fatal: the service keeps answering with the versions it has
+        "stale_lists": sorted(name for name, s in sources.items() if s.stale),
     })
+
+
+def _sources(state) -> list:
+    try:
+        return source_status(state.store, state.settings)
+    except Exception:  # the staleness report must never make the service look down
+        log.exception("reading the list update status failed")
+        return []
+
+
+def _freshness(status) -> dict:
+    """Staleness of one list for /readyz (no error text: /readyz needs no key)."""
+    if status is None:
+        return {}
+    return {"stale": status.stale, "last_update": status.last_success.isoformat() if status.last_success else None,
+            "update_status": status.status}
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response, responses=ERRORS)
 async def metrics(request: Request, _key: ApiKey = Depends(require(Role.viewer))) -> Response:
     """Prometheus metrics of this process."""
-    return Response(generate_latest(service(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    state = service(request)
+    state.metrics.report_sources(_sources(state))
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/algorithms", tags=["data"], response_model=AlgorithmsResponse, responses=ERRORS)

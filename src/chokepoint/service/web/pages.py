@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from chokepoint.lists.store import StoreError
+from chokepoint.lists.update import source_status
 from chokepoint.matching.batch import InputError, read_rows, screen_rows
 from chokepoint.matching.records import PartyQuery
 from chokepoint.service.audit import AuditEntry
@@ -134,8 +135,10 @@ async def dashboard(request: Request):
     counts = state.casework.counts()
     versions = state.store.active_versions()
     now = datetime.now(timezone.utc)
+    sources = {s.dataset: s for s in source_status(state.store, state.settings)}
     lists = [{"v": v, "age_days": (now - (datetime(v.published.year, v.published.month, v.published.day,
-                                                   tzinfo=timezone.utc) if v.published else v.loaded_at)).days}
+                                                   tzinfo=timezone.utc) if v.published else v.loaded_at)).days,
+              "source": sources.get(v.dataset)}
              for v in versions]
     recent = state.audit.records(limit=12)
     recent = [r for r in recent if r.kind in ("match", "screen", "screen.ui", "screen.batch", "assess", "assess.ui")]
