@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from chokepoint.lists.store import ListStore, ListVersion, StoreError
 from chokepoint.lists.tables import ListEntityRow
 from chokepoint.matching.engine import load_screener
+from chokepoint.matching.records import PartyQuery
 from chokepoint.matching.screener import Screener
 from chokepoint.monitor.delta import DeltaResult, rescreen_delta
 from chokepoint.monitor.notify import DeliveryResult, new_alerts_notification, notify
@@ -57,6 +58,14 @@ def ensure_baselines(store: ListStore) -> list[str]:
             set_cursor(store, version.dataset, version.id)
             started.append(version.dataset)
     return started
+
+
+def keep_parties(store: ListStore, parties: list[tuple[str, PartyQuery]], source: str,
+                 results: dict[str, dict] | None = None) -> dict:
+    """Keep screened parties under monitoring (API ``keep=true``, UI, CLI
+    ``--keep``); returns the counts of added, updated and unchanged."""
+    ensure_baselines(store)
+    return PartyBase(store.engine).keep(parties, source=source, results=results).to_json()
 
 
 @dataclass

@@ -11,11 +11,12 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from chokepoint.matching.batch import InputError, read_json_rows, screen_row
+from chokepoint.matching.batch import InputError, read_json_rows, row_query, screen_row
 from chokepoint.service.audit import AuditEntry
 from chokepoint.service.auth import ApiKey, Role
 from chokepoint.service.deps import audit, invalid, ready, require, service
 from chokepoint.service.models import ScreenRow
+from chokepoint.service.monitoring import keep_parties
 from chokepoint.service.routes.match import ERRORS
 from chokepoint.service.state import Loaded
 from chokepoint.service.routing import JsonResponse, OrjsonRoute
@@ -64,6 +65,8 @@ async def screen(
     request: Request,
     threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    keep: Annotated[bool, Query(description=(
+        "Keep each row with an `id` in the party base under monitoring (rows without one are not kept)."))] = False,
     key: ApiKey = Depends(require(Role.analyst)),
     loaded: Loaded = Depends(ready),
 ):
@@ -96,7 +99,10 @@ async def screen(
     state.metrics.queries.labels("screen").inc(len(rows))
 
     def run(chunk):
-        return [screen_row(screener, row, threshold, limit).to_json() for row in chunk]
+        results = [screen_row(screener, row, threshold, limit).to_json() for row in chunk]
+        if keep:
+            _keep_rows(state, chunk, results, loaded)
+        return results
 
     if "application/json" in request.headers.get("accept", "") and "ndjson" not in request.headers.get("accept", ""):
         results = await asyncio.to_thread(run, rows)
@@ -121,6 +127,24 @@ async def screen(
             await audit(request, entry) if complete else state.writer.submit(entry)
 
     return StreamingResponse(stream(), media_type="application/x-ndjson", headers={"x-call-id": entry.call_id})
+
+
+def _keep_rows(state, rows, results: list[dict], loaded: Loaded) -> None:
+    """Keep the screened rows that have an id (``keep=true``)."""
+    versions = sorted(loaded.versions)
+    kept, outcomes = [], {}
+    for row, result in zip(rows, results):
+        party_id = (row.data.get("id") or "").strip()
+        if result["status"] == "error" or not party_id or len(party_id) > 200:
+            continue
+        kept.append((party_id, row_query(row)))
+        outcomes[party_id] = {"status": result["status"],
+                              "top_score": max((m["score"] for m in result["matches"]), default=0.0),
+                              "matches": [{k: m[k] for k in ("entity_id", "dataset", "name", "score")}
+                                          for m in result["matches"]],
+                              "list_versions": versions}
+    if kept:
+        keep_parties(state.store, list({pid: (pid, q) for pid, q in kept}.values()), "api", outcomes)
 
 
 def _finish(entry: AuditEntry, results: list[dict], output: bytes | None, sha: str | None = None,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,6 +16,8 @@ from chokepoint.service.answer import EmptyQuery, MatchParams, answer_match, res
 from chokepoint.service.audit import AuditEntry
 from chokepoint.service.auth import ApiKey, Role
 from chokepoint.service.deps import audit, invalid, ready, require, service
+from chokepoint.service.monitoring import keep_parties
+from chokepoint.service.yente import party_query
 from chokepoint.service.models import EntityMatchQuery, EntityMatchResponse, ErrorResponse
 from chokepoint.service.state import Loaded
 from chokepoint.service.routing import JsonResponse, OrjsonRoute
@@ -87,6 +90,9 @@ async def match(
     changed_since: Annotated[str | None, Query(pattern=CHANGED_SINCE, description="YYYY-MM-DD[THH[:MM[:SS]]]")] = None,
     topics: Annotated[list[str], Query(max_length=20)] = [],
     explain: Annotated[bool, Query(description="Add chokepoint's full explanation to each result.")] = False,
+    keep: Annotated[bool, Query(description=(
+        "Keep each query in the party base under monitoring, with its query key as the party id "
+        "(a later list version that lists it raises an alert; see `chokepoint monitor`)."))] = False,
     key: ApiKey = Depends(require(Role.analyst)),
     loaded: Loaded = Depends(ready),
 ) -> JsonResponse:
@@ -102,6 +108,11 @@ async def match(
     if len(body.queries) > state.settings.max_queries:
         raise invalid(("body", "queries"), f"{len(body.queries)} queries; at most {state.settings.max_queries} "
                                            "per call")
+    if keep:
+        for k in body.queries:
+            if len(k) > 200:
+                raise invalid(("body", "queries", k[:40]), "with keep=true a query key is a party id: "
+                                                          "at most 200 characters")
     try:
         tuned = screener.algorithm.with_overrides(body.weights, body.config)
     except KeyError as exc:
@@ -135,6 +146,14 @@ async def match(
         list_versions=loaded.list_versions,
     ))
     response["call_id"] = record.call_id
+    if keep:
+        kept = [(k, party_query(q, k)) for k, q in body.queries.items()]
+        results = {k: {"status": "alert" if any(r["match"] for r in resp["results"]) else "clear",
+                       "top_score": max((r["score"] for r in resp["results"]), default=0.0),
+                       "matches": [{"entity_id": r["id"], "dataset": (r["datasets"] or [""])[0],
+                                    "name": r["caption"], "score": r["score"]} for r in resp["results"] if r["match"]],
+                       "list_versions": sorted(loaded.versions)} for k, resp in responses.items()}
+        response["kept"] = await asyncio.to_thread(keep_parties, state.store, kept, "api", results)
     return JsonResponse(response, headers={"x-batch-size": str(len(body.queries)), "x-call-id": record.call_id})
 
 
