@@ -179,8 +179,18 @@ def lists_update(
     except SourcesFileError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(1) from exc
-    done = [r for r in reports if r.status in ("ok", "failed", "refused")]
-    if done:
+    audit_updates(ctx, reports, force)
+    if as_json:
+        _print_json([r.to_json() for r in reports])
+    else:
+        _print_update_reports(reports)
+    if any(not r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+def audit_updates(ctx: typer.Context, reports, force: bool = False) -> None:
+    """One audit record for the downloads that loaded, failed or were refused."""
+    if any(r.status in ("ok", "failed", "refused") for r in reports):
         _audit_admin(ctx, "list.update", {
             "results": [{"dataset": r.dataset, "url": r.url, "status": r.status, "message": r.message,
                          "version": r.version.id if r.version else None,
@@ -188,12 +198,6 @@ def lists_update(
                          "previous_version": r.previous.id if r.previous else None}
                         for r in reports if r.status != "skipped"],
             "force": force})
-    if as_json:
-        _print_json([r.to_json() for r in reports])
-    else:
-        _print_update_reports(reports)
-    if any(not r.ok for r in reports):
-        raise typer.Exit(1)
 
 
 def _print_update_reports(reports) -> None:

@@ -166,3 +166,41 @@ def test_import_reports_bad_rows_and_keeps_the_rest(tmp_path):
     assert "line 6: id 'p1' repeats" in lines
     missing = run(home, "parties", "import", str(tmp_path / "nope.csv"))
     assert missing.exit_code == 2
+
+
+def test_monitor_every_updates_then_rescreens(tmp_path, lists_dir, monkeypatch):
+    """One loop run of `monitor --every`: the list update comes from a
+    sources file (file:// URL), is activated, and the kept party that the
+    new version lists gets an alert."""
+    home = tmp_path / "home"
+    assert run(home, "lists", "load", str(lists_dir / "ofac_sdn_2021")).exit_code == 0
+    store = ListStore.open(Settings(home=home))
+    base = store.active_versions()[0]
+    newer = lists_dir / "ofac_sdn_2024" / "sdn.csv"
+    staged = run(home, "lists", "load", str(newer), "--dataset", "us_ofac_sdn", "--no-activate", "--json")
+    target = store.get_version(json.loads(staged.stdout)[0]["version"]["id"])
+    added = _pick(store.diff("us_ofac_sdn", base.id, target.id).added, 3)
+    party_file = tmp_path / "p.csv"
+    party_file.write_text("id,name,schema\n" + "".join(f"p{i},{c.caption.replace(',', ' ')},{SCHEMA[c.schema]}\n"
+                                                       for i, c in enumerate(added)), encoding="utf-8")
+    assert run(home, "parties", "import", str(party_file)).exit_code == 0
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"datasets:\n  us_ofac_sdn:\n    url: {newer.as_uri()}\n", encoding="utf-8")
+    monkeypatch.setenv("CHOKEPOINT_SOURCES_FILE", str(sources))
+    result = run(home, "monitor", "--every", "1h", "--runs", "1", "--dataset", "us_ofac_sdn")
+    assert result.exit_code == 0, result.output
+    assert store.active_versions()[0].id == target.id
+    assert "new alerts" in result.output
+    alerts = json.loads(run(home, "audit", "list", "--kind", "monitor.run", "--json").stdout)
+    assert alerts and alerts[0]["summary"]["new_alerts"] >= len(added) - 1
+    kinds = {r["kind"] for r in json.loads(run(home, "audit", "list", "--json").stdout)}
+    assert "list.update" in kinds
+
+
+def test_interval_parsing():
+    from chokepoint.service.monitor_cli import parse_interval
+
+    assert parse_interval("6h") == 21600 and parse_interval("30m") == 1800 and parse_interval("90") == 90
+    for bad in ("0", "-1h", "six hours", ""):
+        with pytest.raises(Exception):
+            parse_interval(bad)

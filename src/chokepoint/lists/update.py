@@ -467,14 +467,19 @@ def _update(store: ListStore, settings: Settings, report: UpdateReport, url: str
             report.warnings = result.warning_counts()
             outcome = store.load(result, source=shown, activate=True)
             report.version = outcome.version
-            if outcome.created:
+            if not outcome.created and not outcome.version.active:
+                # the source now publishes a version stored earlier (loaded by
+                # hand, or rolled back): verified above, so it becomes active
+                report.version = store.activate(outcome.version.id)
+                report.status = OK
+                report.message = f"activated the stored version {outcome.version.id} (identical download)"
+            elif outcome.created:
                 report.status = OK
                 report.message = (f"loaded {outcome.version.target_count} listed entities"
                                   + (f" (was {active.target_count})" if active else ""))
             else:
                 report.status = UNCHANGED
-                report.message = f"identical to the stored version {outcome.version.id}" + (
-                    "" if outcome.version.active else " (not the active one)")
+                report.message = f"identical to the stored version {outcome.version.id}"
     if report.status == OK:
         log.info("%s: loaded %s from %s (%d bytes)", dataset, report.version.id, shown, fetched.size)
     else:

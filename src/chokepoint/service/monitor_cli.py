@@ -220,6 +220,7 @@ def monitor_main(
     ctx: typer.Context,
     every: Annotated[Optional[str], typer.Option(help="Run update + re-screen in a loop at this interval (6h, 30m).")] = None,
     update: Annotated[bool, typer.Option("--update/--no-update", help="Download list updates before each run (with --every).")] = True,
+    dataset: Annotated[Optional[list[str]], typer.Option(help="Update only these datasets (repeatable; default: all).")] = None,
     runs: Annotated[Optional[int], typer.Option(help="Stop after this many loop runs (default: forever).")] = None,
 ) -> None:
     """Re-screen the party base when lists change: `monitor run` once, or
@@ -234,7 +235,7 @@ def monitor_main(
     while runs is None or done < runs:
         started = time.monotonic()
         if update:
-            _update_lists(ctx)
+            _update_lists(ctx, dataset or None)
         report = _run(ctx)
         _print_report(report)
         done += 1
@@ -243,17 +244,19 @@ def monitor_main(
         time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
-def _update_lists(ctx: typer.Context) -> None:
-    """Download list updates; a failure leaves the active versions serving."""
+def _update_lists(ctx: typer.Context, datasets: list[str] | None = None) -> None:
+    """Download list updates (audited as `lists update` is); a failed
+    download leaves the active version serving and never stops the loop."""
+    from chokepoint.cli import _print_update_reports, audit_updates
+    from chokepoint.lists.update import update_datasets
+
     try:
-        from chokepoint.lists.update import update_all
-    except ImportError:  # pragma: no cover - list updates not installed
-        return
-    try:
-        for line in update_all(_store(ctx), _settings(ctx)):
-            err_console.print(line)
-    except Exception as exc:  # a broken update never stops monitoring
+        reports = update_datasets(_store(ctx), _settings(ctx), datasets)
+    except Exception as exc:  # a bad sources file, an unreachable database: report, go on
         err_console.print(f"[red]list update failed[/red] {exc}")
+        return
+    audit_updates(ctx, reports)
+    _print_update_reports(reports)
 
 
 def _run(ctx: typer.Context, send: bool = True):
