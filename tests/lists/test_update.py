@@ -445,3 +445,36 @@ def test_readyz_metrics_and_dashboard_show_stale(store, settings, served, files,
     finally:
         server.stop()
     state.stop()
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+
+def test_update_cycle_on_postgresql(tmp_path, served, files):
+    """Load, 304, refusal and staleness with the store on PostgreSQL."""
+    import uuid
+
+    import sqlalchemy
+
+    from tests.conftest import PG_URL, _pg_available
+
+    if not _pg_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        pg = Settings(home=tmp_path / "home", database_url=f"{PG_URL}?options=-csearch_path%3D{schema}",
+                      update_attempts=1)
+        store = ListStore.open(pg)
+        first = _load_a(store, pg, served, files, etag='"pg"')
+        assert update_dataset(store, pg, SDN, f"{served.url}/sdn.csv").status == "unchanged"
+        served.resources["/sdn.csv"] = Resource(files.sdn_shrunk)
+        assert update_dataset(store, pg, SDN, f"{served.url}/sdn.csv").status == "refused"
+        assert _active(store).id == first.id and _status(store, pg).stale
+        store.engine.dispose()
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
