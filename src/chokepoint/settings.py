@@ -51,6 +51,10 @@ class Settings(BaseModel):
     #: which that address is refused (429) until the window has passed.
     auth_fail_limit: int = 10
     auth_fail_window: float = 60.0
+    #: seconds between checks of the active list versions by a running
+    #: service (a version activated by another process or worker is then
+    #: loaded without a restart); 0 turns the check off
+    version_check_seconds: float = 15.0
 
     # --- list updates (``chokepoint lists update``) ---
     #: YAML file mapping dataset names to source URLs, overriding the
@@ -91,6 +95,8 @@ class Settings(BaseModel):
             values["database_url"] = env[ENV_PREFIX + "DATABASE_URL"]
         if env.get(ENV_PREFIX + "THRESHOLD"):
             values["threshold"] = float(env[ENV_PREFIX + "THRESHOLD"])
+        if env.get(ENV_PREFIX + "VERSION_CHECK_SECONDS"):
+            values["version_check_seconds"] = float(env[ENV_PREFIX + "VERSION_CHECK_SECONDS"])
         if env.get(ENV_PREFIX + "SOURCES_FILE"):
             values["sources_file"] = Path(env[ENV_PREFIX + "SOURCES_FILE"]).expanduser()
         for name in ("WEBHOOK_URLS", "SMTP_TO"):

@@ -366,6 +366,11 @@ class ListStore:
             versions = [self._version(r, r.id in active) for r in rows]
         return sorted(versions, key=lambda v: (v.published or date.min, v.loaded_at), reverse=True)
 
+    def active_version_ids(self) -> set[str]:
+        """The active version id of every dataset (cheap: one small query)."""
+        with Session(self.engine) as session:
+            return self._active_ids(session)
+
     def active_versions(self) -> list[ListVersion]:
         return sorted((v for v in self.versions() if v.active), key=lambda v: v.dataset)
 

@@ -8,9 +8,11 @@ same lists loads it in seconds, and any list change builds a new one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from chokepoint.lists.store import ListStore, ListVersion
@@ -57,19 +59,50 @@ def load_index(
     active = versions is None
     versions = store.active_versions() if versions is None else versions
     path = index_path(settings, versions)
-    if path.exists():
+    cached = _load_cached(path)
+    if cached is not None:
+        return cached
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # several workers (or a worker and the CLI) that need the same new index
+    # build it once: the first holds the lock, the others wait and load it
+    with _build_lock(path):
+        cached = _load_cached(path)
+        if cached is not None:
+            return cached
+        return _build(store, path, versions, active, progress)
+
+
+def _load_cached(path: Path) -> NameIndex | None:
+    if not path.exists():
+        return None
+    try:
+        return NameIndex.load(path)
+    except Exception as exc:  # a damaged cache is rebuilt, never fatal
+        log.warning("index cache %s unreadable (%s); rebuilding", path, exc)
+        return None
+
+
+@contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    with path.with_suffix(".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            return NameIndex.load(path)
-        except Exception as exc:  # a damaged cache is rebuilt, never fatal
-            log.warning("index cache %s unreadable (%s); rebuilding", path, exc)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(store: ListStore, path: Path, versions: list[ListVersion], active: bool,
+           progress: Callable[[str], None] | None) -> NameIndex:
     if progress:
         progress(f"building the name index over {len(versions)} lists")
     index = NameIndex.build(listed_records(store, versions), [v.id for v in versions])
     index.save(path)
     if active:  # an index over other versions is rebuilt when needed
-        for old in path.parent.glob("index-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        for pattern in ("index-*.pickle", "index-*.lock"):
+            for old in path.parent.glob(pattern):
+                if old.stem != path.stem:
+                    old.unlink(missing_ok=True)
     return index
 
 

@@ -83,6 +83,9 @@ class ServiceState:
         self._entities: OrderedDict[tuple[str, str], StoredEntity | None] = OrderedDict()
         self._entities_lock = threading.Lock()
         self._loader: threading.Thread | None = None
+        self._load_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -93,8 +96,12 @@ class ServiceState:
             self._loader.start()
         else:
             self.load()
+        if self.settings.version_check_seconds > 0:
+            self._watcher = threading.Thread(target=self._watch_versions, name="version-watcher", daemon=True)
+            self._watcher.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
@@ -105,7 +112,12 @@ class ServiceState:
         return self.loaded is not None
 
     def load(self) -> None:
-        """Load (or build) the index over the active list versions."""
+        """Load (or build) the index over the active list versions (one
+        load at a time; a second request waits for the first)."""
+        with self._load_lock:
+            self._load()
+
+    def _load(self) -> None:
         started = time.perf_counter()
         try:
             versions = self.store.active_versions()
@@ -126,6 +138,24 @@ class ServiceState:
         self.metrics.index_entities.set(len(screener.index.records))
         self.metrics.index_load_seconds.set(time.perf_counter() - started)
         self.metrics.ready.set(1)
+
+    def versions_changed(self) -> bool:
+        """Whether the active list versions differ from the loaded ones
+        (one small query: the active version id of each dataset)."""
+        if self.loaded is None:
+            return False
+        return self.store.active_version_ids() != set(self.loaded.versions)
+
+    def _watch_versions(self) -> None:
+        """Pick up versions activated elsewhere (the CLI, another worker, a
+        list update) without a restart."""
+        while not self._stopping.wait(self.settings.version_check_seconds):
+            try:
+                if self.versions_changed() and not self._load_lock.locked():
+                    log.info("active list versions changed: reloading the index")
+                    self.load()
+            except Exception:  # a database hiccup: try again at the next check
+                log.exception("checking the active list versions failed")
 
     def reload_in_background(self) -> None:
         threading.Thread(target=self.load, name="index-reloader", daemon=True).start()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -43,6 +44,8 @@ async def readyz(request: Request) -> JsonResponse:
     sources = {s.dataset: s for s in _sources(state)}
     return JsonResponse({
         "ready": True,
+        # which worker answered (several run behind one port)
+        "worker": os.getpid(),
         "index": {"names": len(loaded.screener.index.names), "entities": len(loaded.screener.index.records)},
         "lists": [{"dataset": v.dataset, "version": v.id, "published": v.published.isoformat() if v.published
                    else None, "loaded_at": v.loaded_at.isoformat(), **_freshness(sources.get(v.dataset))}
