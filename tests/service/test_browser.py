@@ -10,7 +10,8 @@ One analyst's day, in file order (the tests share the module's server):
 log in; screen a listed company and get an alert; read why it alerted;
 decide it a false positive; rescreen and see it suppressed; a new list
 version changes the listed entity, so the same screening alerts again;
-assess an example order; verify the audit chain in the page and with the
+assess an example order; keep a party under monitoring and see it on the
+Parties page; verify the audit chain in the page and with the
 CLI; tamper with a row in the database and see both report the break.
 
 Screenshots of the pages are taken on every run; they go to
@@ -359,6 +360,25 @@ def test_order_assessment(analyst_page, workspace):
     report = page.frame_locator("iframe[title='Full assessment report with route map']")
     expect(report.locator("body")).to_contain_text("Caspian", timeout=30_000)
     shot(page, "order")
+
+
+def test_keep_under_monitoring_and_parties_page(analyst_page, workspace):
+    from playwright.sync_api import expect
+
+    page = analyst_page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Screen", exact=True).click()
+    page.get_by_label("Name", exact=True).fill(PARTY)
+    page.get_by_label("Type").select_option("Company")
+    page.get_by_label("Keep under monitoring").check()
+    page.get_by_label("Party id").fill("CUST-0042")
+    page.get_by_role("button", name="Screen", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Kept as CUST-0042")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Parties").click()
+    expect(page.get_by_role("heading", name="Parties under monitoring")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="CUST-0042")
+    expect(row).to_contain_text(PARTY)
+    expect(row).to_contain_text("alert")
+    shot(page, "parties")
 
 
 def test_audit_chain_verified_then_tampered(analyst_page, workspace):

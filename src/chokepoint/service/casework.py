@@ -314,6 +314,21 @@ class Casework:
         with Session(self.engine) as session:
             return [_alert(r) for r in session.execute(query).scalars()]
 
+    def alerts_for_party(self, party_id: str, limit: int = 500) -> list[Alert]:
+        """A kept party's alerts (open and past), newest first."""
+        query = (select(AlertRow).where(AlertRow.party_id == party_id)
+                 .order_by(AlertRow.created_at.desc(), AlertRow.id.desc()).limit(limit))
+        with Session(self.engine) as session:
+            return [_alert(r) for r in session.execute(query).scalars()]
+
+    def open_count(self, source: str | None = None) -> int:
+        """Open alerts, of one source (``monitor``, ``ui``, …) or all."""
+        query = select(func.count()).select_from(AlertRow).where(AlertRow.status == "open")
+        if source:
+            query = query.where(AlertRow.source == source)
+        with Session(self.engine) as session:
+            return session.execute(query).scalar() or 0
+
     def decision(self, decision_id: int | None) -> Decision | None:
         if decision_id is None:
             return None

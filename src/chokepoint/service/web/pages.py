@@ -16,6 +16,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -24,12 +25,14 @@ from fastapi.templating import Jinja2Templates
 
 from chokepoint.lists.store import StoreError
 from chokepoint.lists.update import source_status
-from chokepoint.matching.batch import InputError, read_rows, screen_rows
+from chokepoint.matching.batch import InputError, read_rows, row_query, screen_rows
 from chokepoint.matching.records import PartyQuery
+from chokepoint.monitor.parties import PartyBase, result_summary
 from chokepoint.service.audit import AuditEntry
 from chokepoint.service.auth import Role
 from chokepoint.service.casework import OUTCOMES, CaseworkError, party_data, party_key
 from chokepoint.service.deps import client_address, service
+from chokepoint.service.monitoring import keep_parties, recent_runs
 from chokepoint.service.web import charts
 from chokepoint.service.web.session import (
     LOGIN_CSRF_COOKIE,
@@ -50,6 +53,10 @@ EXAMPLE_ORDERS = Path(__file__).resolve().parents[4] / "examples" / "orders"
 #: Largest upload accepted by the screening page (rows are also capped).
 MAX_UPLOAD_ROWS = 5000
 SCHEMATA = ("Person", "Company", "Organization", "LegalEntity", "Vessel", "Airplane")
+#: Longest party id (the party base's limit).
+MAX_PARTY_ID = 200
+#: Parties per page of the parties list.
+PARTIES_PER_PAGE = 50
 
 
 def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -142,10 +149,13 @@ async def dashboard(request: Request):
              for v in versions]
     recent = state.audit.records(limit=12)
     recent = [r for r in recent if r.kind in ("match", "screen", "screen.ui", "screen.batch", "assess", "assess.ui")]
+    monitoring = {"parties": PartyBase(state.store.engine).count(), "runs": recent_runs(state.store, 5),
+                  "open_alerts": state.casework.open_count("monitor")}
     return page(request, "dashboard.html", counts=counts, lists=lists, recent=recent,
                 weekly_chart=charts.stacked_bars(counts["alerts_per_week"], "Alerts per week by list"),
                 outcome_chart=charts.bars(counts["decisions"], "Decisions by outcome", OUTCOMES),
-                open_alerts=state.casework.alerts("open", 10), pending=state.casework.pending())
+                open_alerts=state.casework.alerts("open", 10), pending=state.casework.pending(),
+                monitoring=monitoring)
 
 
 # --- screening ------------------------------------------------------------------
@@ -161,15 +171,26 @@ async def screen_form(request: Request):
 async def screen_one(request: Request, name: Annotated[str, Form(max_length=500)],
                      schema_: Annotated[str, Form(alias="schema")] = "LegalEntity", country: Annotated[str, Form(max_length=100)] = "",
                      birth_date: Annotated[str, Form(max_length=20)] = "",
-                     identifier: Annotated[str, Form(max_length=100)] = "", csrf_token: Annotated[str, Form()] = ""):
+                     identifier: Annotated[str, Form(max_length=100)] = "", keep: Annotated[str, Form()] = "",
+                     party_id: Annotated[str, Form(max_length=1000)] = "", csrf_token: Annotated[str, Form()] = ""):
     session = need_session(request, Role.analyst)
     check_csrf(request, session, csrf_token)
     state = service(request)
     schema = schema_
-    form = {"name": name, "schema": schema, "country": country, "birth_date": birth_date, "identifier": identifier}
+    keeping = _checked(keep)
+    party_id = party_id.strip()
+    form = {"name": name, "schema": schema, "country": country, "birth_date": birth_date, "identifier": identifier,
+            "keep": keeping, "party_id": party_id}
     if not name.strip() or schema not in SCHEMATA:
         return page(request, "screen.html", 422, schemata=SCHEMATA, result=None, form=form,
                     error="Give a name and one of the listed types.")
+    if keeping and not party_id:
+        return page(request, "screen.html", 422, schemata=SCHEMATA, result=None, form=form,
+                    error="To keep a party under monitoring, give its party id (your own reference, "
+                          "e.g. a customer number).")
+    if len(party_id) > MAX_PARTY_ID:
+        return page(request, "screen.html", 422, schemata=SCHEMATA, result=None, form=form,
+                    error=f"A party id has at most {MAX_PARTY_ID} characters.")
     loaded = state.loaded
     if loaded is None:
         return page(request, "screen.html", 503, schemata=SCHEMATA, result=None, form=form,
@@ -177,22 +198,35 @@ async def screen_one(request: Request, name: Annotated[str, Form(max_length=500)
     query = PartyQuery.build(name=name, schema=schema, country=country or None, birth_date=birth_date or None,
                              identifier=identifier or None)
     matches = await asyncio.to_thread(loaded.screener.match, query, 10)
-    record = await audit_ui(request, "screen.ui", session.user.username,
-                            {"name": name, "matches": len(matches), "top_score": round(matches[0].score, 4)
-                             if matches else 0.0},
-                            {"party": party_data(query)},
+    summary = {"name": name, "matches": len(matches), "top_score": round(matches[0].score, 4) if matches else 0.0}
+    if keeping:
+        summary["kept"] = party_id
+    record = await audit_ui(request, "screen.ui", session.user.username, summary,
+                            {"party": party_data(query), **({"keep": party_id} if keeping else {})},
                             {"matches": [{"entity_id": m.record.entity_id, "score": round(m.score, 4),
                                           "list_version": m.record.version_id} for m in matches]},
                             algorithm=loaded.screener.algorithm.name,
                             algorithm_version=loaded.screener.algorithm.version,
                             list_versions=loaded.list_versions)
-    pairs = state.casework.record_screening(query, matches, record.call_id)
+    pairs = state.casework.record_screening(query, matches, record.call_id, party_id=party_id if keeping else None)
+    kept = None
+    if keeping:
+        counts = await asyncio.to_thread(keep_parties, state.store, [(party_id, query)], "ui",
+                                         {party_id: result_summary(matches, loaded.versions)})
+        kept = {"id": party_id, "how": next((k for k in ("added", "updated") if counts[k]), "unchanged")}
     return page(request, "screen.html", schemata=SCHEMATA, form=form, result={
-        "query": query, "pairs": pairs, "call_id": record.call_id, "threshold": loaded.screener.algorithm.threshold})
+        "query": query, "pairs": pairs, "call_id": record.call_id, "threshold": loaded.screener.algorithm.threshold,
+        "kept": kept})
+
+
+def _checked(value: str) -> bool:
+    """A checkbox's form value: sent ("on") when ticked, absent otherwise."""
+    return value.strip().lower() in ("on", "true", "1", "yes")
 
 
 @router.post("/screen/upload")
-async def screen_upload(request: Request, file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()] = ""):
+async def screen_upload(request: Request, file: Annotated[UploadFile, File()], keep: Annotated[str, Form()] = "",
+                        csrf_token: Annotated[str, Form()] = ""):
     session = need_session(request, Role.analyst)
     check_csrf(request, session, csrf_token)
     state = service(request)
@@ -218,8 +252,10 @@ async def screen_upload(request: Request, file: Annotated[UploadFile, File()], c
     results = await asyncio.to_thread(lambda: list(screen_rows(loaded.screener, rows, workers=1)))
     output = b"".join(orjson.dumps(r.to_json()) + b"\n" for r in results)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("alert", "clear", "error")}
+    kept = await asyncio.to_thread(_keep_rows, state, rows, results, loaded) if _checked(keep) else None
     record = await audit_ui(request, "screen.batch", session.user.username,
-                            {"file": file.filename, "rows": len(results), **counts},
+                            {"file": file.filename, "rows": len(results), **counts,
+                             **({"kept": kept["added"] + kept["updated"] + kept["unchanged"]} if kept else {})},
                             {"file": file.filename, "sha256": hashlib.sha256(data).hexdigest(), "rows": len(rows)},
                             {"sha256": hashlib.sha256(output).hexdigest(),
                              "results": [{"id": r.id, "status": r.status,
@@ -229,7 +265,39 @@ async def screen_upload(request: Request, file: Annotated[UploadFile, File()], c
                             algorithm_version=loaded.screener.algorithm.version,
                             list_versions=loaded.list_versions)
     return page(request, "screen.html", schemata=SCHEMATA, form={}, result=None,
-                batch={"results": results, "counts": counts, "call_id": record.call_id, "file": file.filename})
+                batch={"results": results, "counts": counts, "call_id": record.call_id, "file": file.filename,
+                       "kept": kept})
+
+
+def _keep_rows(state, rows, results, loaded) -> dict:
+    """Keep the screened rows of an upload that have an ``id`` (rows
+    without one, too long an id or an error are not kept). Returns the
+    keep counts and, per result row, the party id it is kept as (or None)."""
+    versions = sorted(loaded.versions)
+    kept: dict[str, PartyQuery] = {}
+    outcomes: dict[str, dict] = {}
+    ids: list[str | None] = []
+    for row, result in zip(rows, results):
+        party_id = (row.data.get("id") or "").strip()
+        query = None
+        if result.status != "error" and party_id and len(party_id) <= MAX_PARTY_ID:
+            try:
+                query = row_query(row)
+            except ValueError:
+                query = None
+        if query is None:
+            ids.append(None)
+            continue
+        kept[party_id] = query  # an id given twice: the last row is kept
+        outcomes[party_id] = {"status": result.status,
+                              "top_score": max((m["score"] for m in result.matches), default=0.0),
+                              "matches": [{k: m[k] for k in ("entity_id", "dataset", "name", "score")}
+                                          for m in result.matches],
+                              "list_versions": versions}
+        ids.append(party_id)
+    counts = keep_parties(state.store, list(kept.items()), "ui", outcomes) if kept else \
+        {"added": 0, "updated": 0, "unchanged": 0}
+    return {**counts, "ids": ids, "not_kept": ids.count(None)}
 
 
 @router.get("/screenings/{call_id}.{fmt}")
@@ -264,10 +332,13 @@ async def screening_download(request: Request, call_id: str, fmt: str):
 
 
 @router.get("/alerts")
-async def alerts(request: Request, status: Annotated[str, Query(pattern="^(open|decided|suppressed|all)$")] = "open"):
+async def alerts(request: Request,
+                 status: Annotated[str, Query(pattern="^(open|decided|suppressed|closed|all)$")] = "open"):
     need_session(request)
-    items = service(request).casework.alerts(None if status == "all" else status)
-    return page(request, "alerts.html", alerts=items, status=status)
+    state = service(request)
+    items = state.casework.alerts(None if status == "all" else status)
+    kept = PartyBase(state.store.engine).get_many({a.party_id for a in items if a.party_id})
+    return page(request, "alerts.html", alerts=items, status=status, kept=kept)
 
 
 @router.get("/alerts/{alert_id}")
@@ -282,7 +353,9 @@ async def alert_detail(request: Request, alert_id: int):
     from chokepoint.service.yente import entity_json
 
     entity = entity_json(stored, None) if stored else None
+    party = PartyBase(state.store.engine).get(alert.party_id) if alert.party_id else None
     return page(request, "alert.html", alert=alert, entity=entity, linked=describe_links(state, alert, linked),
+                kept_party=party,
                 decision=state.casework.decision(alert.decision_id), outcomes=OUTCOMES,
                 history=state.casework.history(alert.party_key, alert.entity_id),
                 four_eyes=state.casework.four_eyes())
@@ -344,6 +417,67 @@ async def confirm(request: Request, decision_id: int, csrf_token: Annotated[str,
     await audit_ui(request, "decision.confirm", session.user.username, {"decision": decision_id},
                    response=decision.to_json())
     return redirect(f"/ui/alerts/{decision.alert_id}" if decision.alert_id else "/ui/")
+
+
+# --- parties under monitoring ------------------------------------------------------
+
+
+@router.get("/parties")
+async def parties_page(request: Request, q: Annotated[str, Query(max_length=200)] = "",
+                       offset: Annotated[int, Query(ge=0)] = 0,
+                       limit: Annotated[int, Query(ge=1, le=500)] = PARTIES_PER_PAGE, removed: str = ""):
+    need_session(request)
+    state = service(request)
+    search = q.strip() or None
+    base = PartyBase(state.store.engine)
+    items = base.list(limit=limit, offset=offset, search=search)
+    total = base.count() if search is None else _count_matching(state.store.engine, search)
+    # the confirmation after a removal, only if that party is indeed gone
+    removed = removed if removed and len(removed) <= MAX_PARTY_ID and base.get(removed) is None else ""
+    return page(request, "parties.html", parties=items, q=q, offset=offset, limit=limit, total=total,
+                removed=removed)
+
+
+def _count_matching(engine, search: str) -> int:
+    """How many kept parties :meth:`PartyBase.list` finds for ``search``
+    (the same condition: the id, or anything in the party's data)."""
+    from sqlalchemy import Text, cast, func, select
+    from sqlalchemy.orm import Session
+
+    from chokepoint.monitor.tables import PartyRow
+
+    query = select(func.count()).select_from(PartyRow).where(
+        PartyRow.id.contains(search) | func.lower(cast(PartyRow.data, Text)).contains(search.lower()))
+    with Session(engine) as session:
+        return session.execute(query).scalar() or 0
+
+
+@router.get("/parties/{party_id:path}")
+async def party_detail(request: Request, party_id: str):
+    need_session(request)
+    state = service(request)
+    party = PartyBase(state.store.engine).get(party_id)
+    if party is None:
+        return page(request, "error.html", 404, message=f"No kept party {party_id}.")
+    alerts = state.casework.alerts_for_party(party_id)
+    entity_alerts: dict[str, object] = {}
+    for alert in alerts:  # newest first: the newest alert of each matched entity
+        entity_alerts.setdefault(alert.entity_id, alert)
+    return page(request, "party.html", party=party, alerts=alerts, entity_alerts=entity_alerts)
+
+
+@router.post("/parties/{party_id:path}/remove")
+async def party_remove(request: Request, party_id: str, csrf_token: Annotated[str, Form()] = ""):
+    session = need_session(request, Role.analyst)
+    check_csrf(request, session, csrf_token)
+    state = service(request)
+    removed = await asyncio.to_thread(PartyBase(state.store.engine).remove, [party_id])
+    if not removed:
+        return page(request, "error.html", 404, message=f"No kept party {party_id}.")
+    today = datetime.now(timezone.utc).date().isoformat()
+    alerts = await asyncio.to_thread(state.casework.forget_party, party_id, today)
+    await audit_ui(request, "parties.remove", session.user.username, {"removed": removed, "alerts": alerts})
+    return redirect(f"/ui/parties?removed={quote(party_id, safe='')}")
 
 
 # --- orders ---------------------------------------------------------------------
