@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 import chokepoint.lists.tables  # noqa: F401  (registers the tables)
 import chokepoint.monitor.tables  # noqa: F401
+import chokepoint.media.tables  # noqa: F401
 import chokepoint.service.tables  # noqa: F401
 from chokepoint.db import Base
 
