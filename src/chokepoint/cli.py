@@ -594,6 +594,10 @@ from chokepoint.service.monitor_cli import monitor_app, parties_app  # noqa: E40
 app.add_typer(parties_app, name="parties")
 app.add_typer(monitor_app, name="monitor")
 
+from chokepoint.media.cli import media_app  # noqa: E402
+
+app.add_typer(media_app, name="media")
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
+from typing import Protocol
 
 from chokepoint.matching.screener import Screener
 from chokepoint.trade.facts import OrderFacts, fact_value, order_fact_spec, order_facts
@@ -106,6 +107,16 @@ def line_json(order: Order, goods: LineGoods) -> dict:
             **goods.to_json()}
 
 
+class PartyMedia(Protocol):
+    """Adverse-media evidence for the parties of an order (provided by
+    :mod:`chokepoint.media.evidence`): the stored articles naming a party or
+    the listed entities it matches, and the rulesets that read them."""
+
+    rulesets: Sequence[RuleSet]
+
+    def articles(self, names: Sequence[str], entity_ids: Sequence[str], schema: str) -> list: ...
+
+
 # --- evidence of a reason -------------------------------------------------------
 
 
@@ -126,6 +137,8 @@ def party_evidence(s: PartyScreening) -> dict:
         out["state_enterprise_designator"] = s.state_enterprise
     if s.free_mail:
         out["free_mail_domain"] = s.free_mail
+    if s.adverse_media:
+        out["adverse_media"] = [a.to_json() for a in s.adverse_media]
     return out
 
 
@@ -190,26 +203,34 @@ class Assessor:
         self.goods, self.geography, self.classifier = _tools(self.ref)
         self.addresses = AddressIndex.for_screener(screener)
 
-    def assess(self, order: Order) -> Assessment:
-        """Screen, match, evaluate and explain one order."""
+    def assess(self, order: Order, media: PartyMedia | None = None) -> Assessment:
+        """Screen, match, evaluate and explain one order (with ``media``:
+        and look up the stored articles naming its parties)."""
         screenings = [screen_party(self.screener, self.addresses, self.classifier, party, i, PARTY_MATCH_LIMIT)
                       for i, party in enumerate(order.parties)]
+        rulesets = list(self.rulesets)
+        if media is not None:
+            for s in screenings:
+                s.adverse_media = media.articles([s.party.name], [m.record.entity_id for m in s.matches],
+                                                 s.party.type)
+            rulesets.extend(media.rulesets)
         goods = [self.goods.assess_line(line, i) for i, line in enumerate(order.lines)]
         stops = self.geography.assess_route(order)
         facts = order_facts(order, screenings, goods, stops, self.geography, self.classifier)
-        fired = evaluate(self.rulesets, facts.values)
+        fired = evaluate(rulesets, facts.values)
         reasons = [reason_for(f, facts, order, self.ref) for f in fired]
         algorithm = self.screener.algorithm
         screening = {"algorithm": algorithm.name, "version": algorithm.version, "threshold": algorithm.threshold}
-        return Assessment(order, order_level(fired), reasons, facts, self.rulesets, self.lists, screening)
+        return Assessment(order, order_level(fired), reasons, facts, rulesets, self.lists, screening)
 
 
 _ASSESSORS: "weakref.WeakKeyDictionary[Screener, dict]" = weakref.WeakKeyDictionary()
 
 
 def assess_order(order: Order, screener: Screener, rulesets: Sequence[RuleSet] | None = None,
-                 lists: list[dict] | None = None) -> Assessment:
-    """Assess one order (the assessor is reused per screener and rulesets)."""
+                 lists: list[dict] | None = None, media: PartyMedia | None = None) -> Assessment:
+    """Assess one order (the assessor is reused per screener and rulesets);
+    ``media`` adds adverse-media evidence and its rulesets."""
     key = (tuple(id(r) for r in rulesets) if rulesets is not None else None,
            tuple(v.get("id") for v in lists) if lists is not None else None)
     per_screener = _ASSESSORS.setdefault(screener, {})
@@ -218,4 +239,4 @@ def assess_order(order: Order, screener: Screener, rulesets: Sequence[RuleSet] |
         assessor = per_screener[key] = Assessor(screener, rulesets, lists)
     elif lists is not None:
         assessor.lists = lists
-    return assessor.assess(order)
+    return assessor.assess(order, media)

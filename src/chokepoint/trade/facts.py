@@ -109,6 +109,9 @@ def fact_catalogue(ref: ReferenceData | None = None) -> dict[str, dict[str, Fact
             ("state_enterprise", "bool", "The name carries a Russian state-enterprise designator (RAO, FGUP, NPO…)."),
             ("free_mail", "bool", "The e-mail address is on a free-mail domain."),
             ("incorporation_date", "date", "Date of incorporation (YYYY-MM-DD) when given."),
+            ("adverse_media", "bool", "Stored news articles name the party or a listed entity it matches "
+             "(adverse media, `chokepoint media`; only when the assessment is given the article store)."),
+            ("adverse_media_articles", "list", "Ids of those articles."),
         ),
         "lines": _specs(
             ("index", "number", "Position in the order's lines (from 0)."),
@@ -197,6 +200,8 @@ def party_facts(screening: PartyScreening, geography: Geography) -> dict:
         "production_site": geography.site_in(p.address) is not None,
         "state_enterprise": screening.state_enterprise is not None, "free_mail": screening.free_mail is not None,
         "incorporation_date": p.incorporation_date.isoformat() if p.incorporation_date else None,
+        "adverse_media": bool(screening.adverse_media),
+        "adverse_media_articles": [a.article_id for a in screening.adverse_media],
     }
 
 

@@ -192,6 +192,9 @@ class PartyScreening:
     free_mail: str | None = None
     state_enterprise: str | None = None
     error: str | None = None
+    #: stored news articles naming the party or its listed matches
+    #: (adverse media; given by the assessor's media lookup, never a list hit)
+    adverse_media: list = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -220,6 +223,8 @@ class PartyScreening:
             "address_matches": [m.to_json() for m in self.address_matches],
             "free_mail_domain": self.free_mail, "state_enterprise_designator": self.state_enterprise,
         })
+        if self.adverse_media:
+            out["adverse_media"] = [a.to_json() for a in self.adverse_media]
         return out
 
 
