@@ -238,8 +238,8 @@ class Attributor:
             return None
         start, end = offset + run[0].start(), offset + run[-1].end()
         role = _strip_article(role_part) or None
-        role_words = {t.lower() for t in (role or "").split()}
-        kind = PERSON if role_words & self.words.role_words else self._kind(run)
+        last_role_word = (role or "").split()[-1].lower() if role else ""
+        kind = PERSON if last_role_word in self.words.role_words else self._kind(run)
         return _Speaker(name, kind, role, start, end, name)
 
     def _kind(self, run: list[re.Match]) -> str:

@@ -27,8 +27,9 @@ from chokepoint import __version__
 from chokepoint.service.auth import ROLE_SCOPES
 from chokepoint.service.limits import BodyLimitMiddleware
 from chokepoint.service.metrics import MetricsMiddleware
-from chokepoint.service.routes import admin, batch, entities, info, match
-from chokepoint.service.web import pages
+from chokepoint.media.config import MediaSettings
+from chokepoint.service.routes import admin, batch, entities, info, match, media
+from chokepoint.service.web import media_pages, pages
 from chokepoint.service.web.session import CsrfFailed, Forbidden, LoginRequired
 from chokepoint.service.routing import JsonResponse
 from chokepoint.service.state import ServiceState
@@ -130,7 +131,9 @@ def create_app(settings: Settings, state: ServiceState | None = None, background
         default_response_class=JsonResponse,
     )
     app.state.service = service
-    for router in (match.router, batch.router, entities.router, info.router, admin.router, pages.router):
+    app.state.media_settings = MediaSettings.from_env()
+    for router in (match.router, batch.router, entities.router, info.router, admin.router, media.router,
+                   media_pages.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(pages.__file__).parent / "static")), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/ui/", status_code=307), include_in_schema=False)
@@ -142,7 +145,8 @@ def create_app(settings: Settings, state: ServiceState | None = None, background
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes,
-                       limits={"/screen": settings.max_screen_bytes})
+                       limits={"/screen": settings.max_screen_bytes, "/media": app.state.media_settings.max_bytes,
+                               "/ui/media": app.state.media_settings.max_bytes + 100_000})
     app.add_middleware(MetricsMiddleware, metrics=service.metrics)
     return app
 

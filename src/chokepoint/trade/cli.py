@@ -61,8 +61,11 @@ def assess_command(
         err_console.print(f"[red]invalid ruleset[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     screener = _screener(ctx)
-    lists = [v.to_json() for v in _open_store(ctx).active_versions()]
-    assessment = assess_order(parsed, screener, rulesets, lists)
+    from chokepoint.media.evidence import MediaLookup
+
+    store = _open_store(ctx)
+    lists = [v.to_json() for v in store.active_versions()]
+    assessment = assess_order(parsed, screener, rulesets, lists, MediaLookup(store, screener))
     report = render(assessment, format.value)
     if out is None:
         sys.stdout.write(report)

@@ -170,6 +170,7 @@ async def assess(
     """Assess an order (parties by role, goods, route, payment, end use)
     against the bundled rulesets: one level and its sourced reasons
     (docs/assess-output.md)."""
+    from chokepoint.media.evidence import MediaLookup
     from chokepoint.trade.assess import assess_order
     from chokepoint.trade.report import render_html
 
@@ -177,7 +178,8 @@ async def assess(
     if problems:
         raise invalid(("body",), "; ".join(str(p) for p in problems))
     lists = [v.to_json() for v in loaded.versions.values()]
-    assessment = await asyncio.to_thread(assess_order, order, loaded.screener, None, lists)
+    media = MediaLookup(service(request).store, loaded.screener)
+    assessment = await asyncio.to_thread(assess_order, order, loaded.screener, None, lists, media)
     result = assessment.to_json()
     screener = loaded.screener
     record = await audit(request, AuditEntry(

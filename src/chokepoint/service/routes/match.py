@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from chokepoint.lists.catalog import collections
 from chokepoint.matching.records import PartyQuery
 from chokepoint.matching.screener import Match
+from chokepoint.media.evidence import annotate_match
 from chokepoint.service.answer import EmptyQuery, MatchParams, answer_match, results_for
 from chokepoint.service.audit import AuditEntry
 from chokepoint.service.auth import ApiKey, Role
@@ -130,6 +131,7 @@ async def match(
     except EmptyQuery as exc:
         raise invalid(("body", "queries", exc.key, "properties"),
                       "give a name (or name parts) or an identifier") from exc
+    await asyncio.to_thread(annotate_match, state.store, responses, screener)  # adverse media, beside list hits
     scores = [r["score"] for resp in responses.values() for r in resp["results"]]
     total_matches = sum(resp["total"]["value"] for resp in responses.values())
     top = max(scores, default=0.0)

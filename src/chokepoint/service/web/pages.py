@@ -27,6 +27,7 @@ from chokepoint.lists.store import StoreError
 from chokepoint.lists.update import source_status
 from chokepoint.matching.batch import InputError, read_rows, row_query, screen_rows
 from chokepoint.matching.records import PartyQuery
+from chokepoint.media.evidence import media_evidence
 from chokepoint.monitor.parties import PartyBase, result_summary
 from chokepoint.service.audit import AuditEntry
 from chokepoint.service.auth import Role
@@ -214,7 +215,9 @@ async def screen_one(request: Request, name: Annotated[str, Form(max_length=500)
         counts = await asyncio.to_thread(keep_parties, state.store, [(party_id, query)], "ui",
                                          {party_id: result_summary(matches, loaded.versions)})
         kept = {"id": party_id, "how": next((k for k in ("added", "updated") if counts[k]), "unchanged")}
-    return page(request, "screen.html", schemata=SCHEMATA, form=form, result={
+    media = await asyncio.to_thread(media_evidence, state.store, query.names, [m.record.entity_id for m in matches],
+                                    schema, loaded.screener)
+    return page(request, "screen.html", schemata=SCHEMATA, form=form, media=media, result={
         "query": query, "pairs": pairs, "call_id": record.call_id, "threshold": loaded.screener.algorithm.threshold,
         "kept": kept})
 
@@ -495,6 +498,7 @@ async def assess_order_page(request: Request, example: Annotated[str, Form()] = 
                             file: Annotated[UploadFile | None, File()] = None, csrf_token: Annotated[str, Form()] = ""):
     session = need_session(request, Role.analyst)
     check_csrf(request, session, csrf_token)
+    from chokepoint.media.evidence import MediaLookup
     from chokepoint.trade.assess import assess_order
     from chokepoint.trade.order import OrderError, parse_order
     from chokepoint.trade.report import render_html
@@ -517,7 +521,8 @@ async def assess_order_page(request: Request, example: Annotated[str, Form()] = 
     if loaded is None:
         return page(request, "orders.html", 503, examples=examples, assessment=None, error="Index loading.")
     lists = [v.to_json() for v in loaded.versions.values()]
-    assessment = await asyncio.to_thread(assess_order, order, loaded.screener, None, lists)
+    media = MediaLookup(state.store, loaded.screener)
+    assessment = await asyncio.to_thread(assess_order, order, loaded.screener, None, lists, media)
     result = assessment.to_json()
     record = await audit_ui(request, "assess.ui", session.user.username,
                             {"order": order.id, "level": assessment.level.label, "reasons": len(assessment.reasons)},
