@@ -91,3 +91,9 @@ def ingestor(media_lists, screener, bundled_store):
     _, lists = media_lists
     versions = [{"id": v.id, "sha256": v.sha256} for v in bundled_store.active_versions()]
     return Ingestor(MediaStore(lists.engine), MediaSettings(), screener, versions, actor="test")
+
+
+# the live service over the bundled lists, as the service tests use it
+from tests.service.conftest import (  # noqa: E402,F401
+    analyst, api_keys, base_url, live, service_state, viewer,
+)

@@ -125,7 +125,9 @@ def _refs(media: MediaStore, found: dict[int, list[dict]], limit: int) -> list[A
         row = headers.get(article_id)
         if row is None:
             continue
-        unique = {(m["start"], m["end"], m["key"]): m for m in mentions}
+        unique: dict[tuple, dict] = {}
+        for m in mentions:  # a listed-entity basis (found first) wins over a name match
+            unique.setdefault((m["start"], m["end"], m["key"]), m)
         refs.append(ArticleRef(article_id, row.title, row.published, row.source, row.url, row.duplicate_of,
                                tuple(sorted(unique.values(), key=lambda m: (m["start"], m["key"])))))
     refs.sort(key=lambda r: (r.published or "", r.article_id), reverse=True)
