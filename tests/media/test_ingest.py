@@ -165,3 +165,21 @@ def test_folder_input_reads_article_files(ingestor, media_lists, raw_seed, clean
     results = ingest(ingestor, media_lists, folder)
     assert [r.status for r in results] == [STORED, STORED]
     assert rows(media_lists[1].engine)["media_articles"] == 2
+
+
+def test_articles_on_sqlite_and_postgresql(settings, raw_seed, clean_seed):
+    """Storage and look-ups on both databases (places, terms and people only:
+    no screener here)."""
+    from chokepoint.lists.store import ListStore
+    from chokepoint.media.evidence import media_evidence
+    from chokepoint.media.ingest import Ingestor
+
+    lists = ListStore.open(settings)
+    ingestor = Ingestor.for_lists(lists, MediaSettings(), None)
+    first, second = ingestor.ingest_all(read_inputs([raw_seed, clean_seed], settings, ingestor.media))
+    assert (first.status, second.status) == (STORED, STORED)
+    assert [r["article_id"] for r in second.related] == [first.article_id]
+    assert first.mentions["entity"] == 0 and MediaStore(lists.engine).get(first.article_id).list_versions == []
+    refs = media_evidence(lists, ["Kashan Airfield"], (), "Organization")
+    assert [r.article_id for r in refs] == [first.article_id]
+    assert ingestor.ingest_all(read_inputs([raw_seed], settings, ingestor.media))[0].status == EXISTS

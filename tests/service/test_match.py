@@ -33,7 +33,7 @@ def test_yente_documentation_batch_is_answered_in_yentes_shape(analyst, dataset)
     assert set(body["responses"]) == {"q1", "q2"}
     for key, example in (("q1", YENTE_EXAMPLE_1), ("q2", YENTE_EXAMPLE_2)):
         answer = body["responses"][key]
-        assert set(answer) == {"status", "results", "total", "query"}
+        assert set(answer) == {"status", "results", "total", "query", "adverse_media"}  # + chokepoint's articles
         assert answer["status"] == 200
         assert answer["query"]["schema"] == example["schema"]
         assert answer["query"]["properties"] == example["properties"]
@@ -43,7 +43,7 @@ def test_yente_documentation_batch_is_answered_in_yentes_shape(analyst, dataset)
         scores = [r["score"] for r in answer["results"]]
         assert scores == sorted(scores, reverse=True)
         for result in answer["results"]:
-            assert set(result) == RESULT_FIELDS
+            assert set(result) == RESULT_FIELDS | {"adverse_media"}
             assert isinstance(result["properties"], dict) and result["properties"]["name"]
             assert result["datasets"] and result["list_version"].startswith(result["datasets"][0] + "@")
             assert result["target"] is True

@@ -18,8 +18,9 @@ MAX_EXAMPLES = 12
 #: Operations whose bodies have rules JSON Schema cannot state, so a
 #: schema-valid body may rightly be refused (422 naming the field): a
 #: property must belong to the query's schema (/match); an order needs a
-#: buyer, consignee or end user and unique party ids (/assess).
-CROSS_FIELD_RULES = {"POST /match/{dataset}", "POST /assess"}
+#: buyer, consignee or end user and unique party ids (/assess); an article
+#: must hold a story (/media).
+CROSS_FIELD_RULES = {"POST /match/{dataset}", "POST /assess", "POST /media"}
 
 
 @pytest.fixture(scope="session")

@@ -71,8 +71,11 @@ def from_text(raw: RawInput) -> Extracted:
 
 
 def from_html(raw: RawInput) -> Extracted:
-    doc = trafilatura.bare_extraction(raw.text, url=raw.url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
+    try:
+        doc = trafilatura.bare_extraction(raw.text, url=raw.url, with_metadata=True, include_comments=False,
+                                          include_tables=False, favor_precision=True)
+    except Exception as exc:  # the parser's own failure on malformed markup is bad input, not a crash
+        raise MediaInputError(raw.source, f"cannot read this HTML page: {type(exc).__name__}: {exc}") from exc
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     story = extract_story(text)
     extracted = _extracted(story, raw, "trafilatura")

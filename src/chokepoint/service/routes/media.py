@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
@@ -23,6 +23,8 @@ from chokepoint.service.routing import JsonResponse, OrjsonRoute
 from chokepoint.service.state import Loaded
 
 router = APIRouter(route_class=OrjsonRoute)
+#: Schemata a name search may give.
+PartySchema = Literal["LegalEntity", "Person", "Company", "Organization", "PublicBody", "Vessel", "Airplane"]
 
 MEDIA_BODY = {
     "requestBody": {
@@ -84,7 +86,7 @@ async def list_articles(
     request: Request,
     q: Annotated[str | None, Query(min_length=1, max_length=500, description=(
         "A party's name: only the articles naming it (or the listed entities it matches).")) ] = None,
-    schema: Annotated[str, Query(max_length=60, description="The party's schema with q.")] = "LegalEntity",
+    schema: Annotated[PartySchema, Query(description="The party's schema with q.")] = "LegalEntity",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     _key: ApiKey = Depends(require(Role.viewer)),
