@@ -35,8 +35,8 @@ def sample(tmp_path_factory, screener) -> Path:
         name = record.caption if i % 3 else " ".join(reversed(record.caption.split())).lower()
         rows.append({"id": f"r{i}", "name": name, "schema": schema, "country": ";".join(sorted(record.countries)[:1]),
                      "birth_date": "", "identifier": "", "address": ""})
-    for i, name in enumerate(["Harbourside Stationery Supplies Ltd", "Margit Oberholzer", "Nordlicht Bäckerei GmbH",
-                              "Ольга Смирнова", "Blue Dolphin Logistics"]):
+    for i, name in enumerate(["Harbourside Stationery Supplies Ltd", "Margit Oberholzer", 'AO "Orion", Moscow',
+                              "Ольга Смирнова", "O'Brien \\ Sons"]):
         rows.append({"id": f"c{i}", "name": name, "schema": "LegalEntity", "country": "", "birth_date": "",
                      "identifier": "", "address": ""})
     rows.append({"id": "bad1", "name": "", "schema": "Company", "country": "", "birth_date": "", "identifier": "",

@@ -126,8 +126,12 @@ def read_table(spark: "SparkSession", path: Path) -> tuple["DataFrame", int]:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     if fmt == "csv":
-        df = spark.read.option("header", True).option("encoding", "UTF-8").option("mode", "PERMISSIVE").csv(
-            str(path))
+        # quotes inside values are doubled, as Python's csv module and
+        # spreadsheets write them (Spark's default escape is a backslash);
+        # values with line breaks need Parquet or JSONL (multiLine would
+        # read the whole file in one partition)
+        df = (spark.read.option("header", True).option("encoding", "UTF-8").option("escape", '"')
+              .option("mode", "PERMISSIVE").csv(str(path)))
         return df, 2
     if fmt == "json":
         return spark.read.option("mode", "PERMISSIVE").json(str(path)), 1

@@ -1,0 +1,159 @@
+"""Batch screening on Spark against the local engine (issue 8).
+
+    .venv/bin/python bench/spark.py [--rows 1000000] [--masters local[1],local[2]] [--quick]
+
+In a scratch data folder (never ~/.local): the bundled lists loaded and
+their index cache built; N synthetic parties (bench/speedmix.py: 15% listed
+names, exact or varied, the rest innocent names of many cultures, seeded)
+written as CSV; then the same file screened by
+
+* the local engine, one process and two (``chokepoint screen --workers``),
+* the Spark engine for each master (``chokepoint screen --engine spark``),
+
+each in its own process (tree), timed from start to the output file
+written, with the peak memory of the whole process tree sampled from
+/proc. Every output must be the same file (sha256) as the local engine's.
+Results: bench/out/spark.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from benchenv import machine_info, machine_markdown, now_iso, write_results  # noqa: E402
+from speedmix import make_mix  # noqa: E402
+
+WORK = Path(os.environ.get("CHOKEPOINT_BENCH_DIR", "/tmp/chokepoint-bench-spark"))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = pages
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def timed(cmd: list[str], env: dict) -> dict:
+    peak = [0.0]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
+    return {"wall_s": wall, "peak_tree_rss_mb": peak[0], "output": output.strip().splitlines()[-1:]}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--masters", default="local[1],local[2]")
+    parser.add_argument("--quick", action="store_true", help="100,000 rows")
+    parser.add_argument("--seed", type=int, default=20261201)
+    args = parser.parse_args()
+    rows = 100_000 if args.quick else args.rows
+    started = now_iso()
+    info = machine_info()
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    home = WORK / "home"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    chokepoint = [sys.executable, "-c", "from chokepoint.cli import app; app()", "--home", str(home)]
+
+    from chokepoint.lists.loader import load_bundled
+    from chokepoint.lists.store import ListStore
+    from chokepoint.matching.engine import load_screener
+    from chokepoint.settings import Settings
+
+    settings = Settings(home=home)
+    store = ListStore.open(settings)
+    load_bundled(store)
+    screener = load_screener(store, settings)  # builds the index cache file once
+    records = screener.index.records
+
+    table = WORK / f"parties-{rows}.csv"
+    if not table.exists():
+        mix = make_mix(records, rows, args.seed)
+        with table.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["id", "name", "schema", "country", "birth_date"])
+            writer.writeheader()
+            for i, query in enumerate(mix):
+                row = query.row(i)
+                writer.writerow({k: row.get(k, "") for k in writer.fieldnames})
+        del mix
+    runs = []
+    configs = [("local engine, 1 process", ["--workers", "1"]), ("local engine, 2 processes", ["--workers", "2"])]
+    configs += [(f"Spark {m}", ["--engine", "spark", "--master", m]) for m in args.masters.split(",")]
+    reference = None
+    for label, extra in configs:
+        out = WORK / f"out-{len(runs)}.jsonl"
+        out.unlink(missing_ok=True)
+        result = timed([*chokepoint, "screen", str(table), "--out", str(out), *extra], env)
+        digest = sha256(out)
+        reference = reference or digest
+        runs.append({"config": label, "args": extra, **result, "rows_per_s": rows / result["wall_s"],
+                     "sha256": digest, "same_as_local": digest == reference})
+        print(f"{label}: {result['wall_s']:.1f} s, {rows / result['wall_s']:.0f} rows/s, "
+              f"peak {result['peak_tree_rss_mb']:.0f} MB, same output: {digest == reference}", flush=True)
+    finished = now_iso()
+    lines = [f"# Batch screening: local engine and Spark ({rows:,} rows)", ""]
+    lines += machine_markdown(info, " ".join(sys.argv), started, finished)
+    lines += ["", f"Input: {rows:,} synthetic parties (bench/speedmix.py, seed {args.seed}; 15% listed names, "
+              "exact or varied), CSV; screened against the 13 bundled lists; output JSONL. Each run is a fresh "
+              "process (tree): interpreter start, index load, screening, writing; peak memory is the sum over "
+              "the process tree (JVM and Python workers included).", "",
+              "| engine | wall s | rows/s | peak memory MB | output identical to the local engine |",
+              "|---|---:|---:|---:|---|"]
+    for run in runs:
+        lines.append(f"| {run['config']} | {run['wall_s']:.1f} | {run['rows_per_s']:,.0f} | "
+                     f"{run['peak_tree_rss_mb']:,.0f} | {'yes' if run['same_as_local'] else '**no**'} |")
+    write_results("spark" if not args.quick else "spark-quick", "\n".join(lines) + "\n",
+                  {"rows": rows, "runs": runs, "started": started, "finished": finished})
+
+
+if __name__ == "__main__":
+    main()
