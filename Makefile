@@ -48,6 +48,12 @@ bench-api: $(DEV_STAMP)
 		apt-get install -y wrk || { echo "could not install wrk: run 'sudo apt-get install -y wrk'"; exit 1; }; }
 	$(BIN)/python bench/load_api.py
 
+## make bench-monitor: monitoring at scale (~30 min): 1,000,000 synthetic parties, a 2,000-entity OFAC SDN
+## delta re-screened end to end, against a full re-screen (bench/out/monitor.md); QUICK=1 for 50,000 parties
+.PHONY: bench-monitor
+bench-monitor: $(DEV_STAMP)
+	$(BIN)/python bench/monitor.py $(if $(QUICK),--quick,)
+
 ## make screenshots: rerun the browser tests, writing the page screenshots to docs/screenshots/
 screenshots: $(DEV_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

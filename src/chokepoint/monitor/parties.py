@@ -12,10 +12,16 @@ keys; the audit log keeps the record of what was screened.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TypeVar
 
+import numpy as np
 from sqlalchemy import Engine, Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -23,14 +29,97 @@ from chokepoint.matching.records import PartyQuery, party_data, party_key, party
 from chokepoint.monitor.keys import party_keys
 from chokepoint.monitor.tables import PartyNameKeyRow, PartyRow
 
+T = TypeVar("T")
+
 #: Rows per INSERT batch.
 _CHUNK = 5_000
+#: Separator of party ids aggregated into one string (ASCII unit separator).
+_SEP = "\x1f"
 #: Bound parameters per IN (...) query (SQLite allows 32,766).
 _IN_CHUNK = 900
 
 
 class PartyError(ValueError):
     """A party cannot be kept or found as asked."""
+
+
+def compute_keys(queries: list[PartyQuery]) -> list[set[str]]:
+    """:func:`~chokepoint.monitor.keys.party_keys` of each query (the unit
+    of work of :class:`KeyWorkers`)."""
+    return [party_keys(q) for q in queries]
+
+
+class KeyWorkers:
+    """Retrieval keys of batches of parties computed in worker processes,
+    handed back in the order the batches were given.
+
+    Normalising a name (rigour) is most of the cost of keeping a party;
+    for a large import the workers normalise the next batches while this
+    process writes the current one. The workers are forked when the object
+    is made (create it before starting threads such as progress bars), with
+    the collector frozen meanwhile so that they share this process's memory
+    (a loaded screener) copy-on-write; where fork is not available they are
+    spawned. At most ``ahead`` batches are in flight, so memory stays bounded
+    whatever the file size::
+
+        with KeyWorkers(2) as workers:
+            for pairs, extra, keys in workers.map((pairs, extra) for ...):  # pairs: [(id, query), ...]
+                base.keep(pairs, source="import", keys=keys)
+    """
+
+    def __init__(self, workers: int = 2, ahead: int = 4) -> None:
+        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        gc.freeze()
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            # the first task starts every worker (fork: all at once, now)
+            self.pool.submit(int).result()
+        finally:
+            gc.unfreeze()
+        self.ahead = max(1, ahead)
+
+    def __enter__(self) -> "KeyWorkers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, items: Iterable[tuple[list[tuple[str, PartyQuery]], T]]
+            ) -> Iterator[tuple[list[tuple[str, PartyQuery]], T, dict[str, set[str]]]]:
+        """For each ``(pairs, extra)``: ``(pairs, extra, {party id: keys})``,
+        in order; ``extra`` is passed through untouched."""
+        pending: deque[tuple[list, T, Future]] = deque()
+        for pairs, extra in items:
+            pending.append((pairs, extra, self.pool.submit(compute_keys, [q for _, q in pairs])))
+            while len(pending) > self.ahead:
+                yield _done(*pending.popleft())
+        while pending:
+            yield _done(*pending.popleft())
+
+
+def _done(pairs: list[tuple[str, PartyQuery]], extra, future: Future) -> tuple:
+    keys = future.result()
+    return pairs, extra, {party_id: k for (party_id, _q), k in zip(pairs, keys)}
+
+
+#: Core tables: bulk inserts skip the ORM's per-row bookkeeping
+_PARTIES = PartyRow.__table__
+_PARTY_KEYS = PartyNameKeyRow.__table__
+
+
+def _insert_keys(session: Session, key_rows: list[tuple[str, str]]) -> None:
+    """Insert (key, party id) rows, sorted so that they land in neighbouring
+    pages of the (key, party) tree; on SQLite straight through the driver
+    (the rows are plain strings: ~10x less work than a Core executemany)."""
+    key_rows.sort()
+    conn = session.connection()
+    if conn.dialect.paramstyle == "qmark":
+        conn.exec_driver_sql(f"INSERT INTO {_PARTY_KEYS.name} (key, party_id) VALUES (?, ?)", key_rows)
+    else:
+        session.execute(insert(_PARTY_KEYS), [{"key": k, "party_id": p} for k, p in key_rows])
 
 
 def _now() -> datetime:
@@ -115,18 +204,22 @@ class PartyBase:
     # --- keeping --------------------------------------------------------------
 
     def keep(self, parties: Iterable[tuple[str, PartyQuery]], source: str,
-             results: dict[str, dict] | None = None) -> KeepReport:
+             results: dict[str, dict] | None = None, keys: dict[str, set[str]] | None = None) -> KeepReport:
         """Keep (insert or replace) parties by id; one transaction per call,
-        so a failing batch keeps nothing of itself."""
+        so a failing batch keeps nothing of itself. ``keys`` may hold the
+        parties' retrieval keys computed beforehand (:class:`KeyWorkers`);
+        the others are computed here."""
         report = KeepReport()
         batch: list[tuple[str, dict, str, set[str]]] = []
+        precomputed = keys or {}
         for party_id, query in parties:
             if not party_id or len(party_id) > 200:
                 raise PartyError(f"party id {party_id!r} must have 1 to 200 characters")
             if not query.names:
                 raise PartyError(f"party {party_id}: no name")
             data = party_data(query)
-            batch.append((party_id, data, party_key(data), party_keys(query)))
+            given = precomputed.get(party_id)
+            batch.append((party_id, data, party_key(data), party_keys(query) if given is None else given))
         now = _now()
         results = results or {}
         with Session(self.engine) as session, session.begin():
@@ -138,7 +231,7 @@ class PartyBase:
                 existing.update(session.execute(
                     select(PartyRow.id, PartyRow.party_key).where(PartyRow.id.in_(chunk))).all())
             rows: list[dict] = []
-            key_rows: list[dict] = []
+            key_rows: list[tuple[str, str]] = []
             seen: set[str] = set()
             for party_id, data, key, keys in batch:
                 if party_id in seen:
@@ -163,17 +256,17 @@ class PartyBase:
                     rows.append({"id": party_id, "data": data, "party_key": key, "seq": seq, "source": source,
                                  "created_at": now, "updated_at": now,
                                  "last_screened_at": now if result is not None else None, "last_result": result})
-                key_rows.extend({"key": k, "party_id": party_id} for k in keys)
+                key_rows.extend((k, party_id) for k in keys)
                 if len(rows) >= _CHUNK:
-                    session.execute(insert(PartyRow), rows)
+                    session.execute(insert(_PARTIES), rows)
                     rows = []
                 if len(key_rows) >= _CHUNK * 10:
-                    session.execute(insert(PartyNameKeyRow), key_rows)
+                    _insert_keys(session, key_rows)
                     key_rows = []
             if rows:
-                session.execute(insert(PartyRow), rows)
+                session.execute(insert(_PARTIES), rows)
             if key_rows:
-                session.execute(insert(PartyNameKeyRow), key_rows)
+                _insert_keys(session, key_rows)
         return report
 
     def record_result(self, party_id: str, result: dict) -> None:
@@ -203,10 +296,10 @@ class PartyBase:
     def get_many(self, party_ids: Iterable[str]) -> dict[str, Party]:
         ids = list(dict.fromkeys(party_ids))
         out: dict[str, Party] = {}
-        with Session(self.engine) as session:
+        with self.engine.connect() as conn:  # Core rows: no ORM identity map for thousands of parties
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start:start + _IN_CHUNK]
-                for row in session.execute(select(PartyRow).where(PartyRow.id.in_(chunk))).scalars():
+                for row in conn.execute(select(_PARTIES).where(_PARTIES.c.id.in_(chunk))):
                     out[row.id] = _party(row)
         return out
 
@@ -245,6 +338,55 @@ class PartyBase:
                 chunk = keys[start:start + _IN_CHUNK]
                 out.update(conn.execute(select(PartyNameKeyRow.key, func.count()).where(
                     PartyNameKeyRow.key.in_(chunk)).group_by(PartyNameKeyRow.key)).all())
+        return out
+
+    def postings_positions(self, keys: Iterable[str], positions: dict[str, int],
+                           ids: list[str]) -> dict[str, np.ndarray]:
+        """key → positions of the parties stored under it, as a sorted array;
+        ``positions`` (party id → position) and ``ids`` (position → party
+        id) are extended with parties not in them yet.
+
+        On SQLite and PostgreSQL each key's party ids come back as one
+        string (``group_concat`` / ``string_agg``): at a million parties a
+        delta reads millions of postings, and one row per key instead of
+        one per posting is several times faster."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, list[str]] = {}
+        table = _PARTY_KEYS
+        with self.engine.connect() as conn:
+            dialect = conn.dialect.name
+            agg = None
+            if dialect == "sqlite":
+                agg = func.group_concat(table.c.party_id, _SEP)
+            elif dialect == "postgresql":
+                agg = func.string_agg(table.c.party_id, _SEP)
+            for start in range(0, len(keys), _IN_CHUNK):
+                chunk = keys[start:start + _IN_CHUNK]
+                if agg is None:
+                    for key, party_id in conn.execute(select(table.c.key, table.c.party_id).where(
+                            table.c.key.in_(chunk))):
+                        found.setdefault(key, []).append(party_id)
+                    continue
+                redo = []
+                for key, count, joined in conn.execute(select(table.c.key, func.count(), agg).where(
+                        table.c.key.in_(chunk)).group_by(table.c.key)):
+                    parts = joined.split(_SEP)
+                    if len(parts) == count:
+                        found[key] = parts
+                    else:  # an id holds the separator
+                        redo.append(key)
+                for key in redo:
+                    found[key] = list(conn.execute(select(table.c.party_id).where(table.c.key == key)).scalars())
+        out: dict[str, np.ndarray] = {}
+        for key, party_ids in found.items():
+            arr = []
+            for party_id in party_ids:
+                p = positions.get(party_id)
+                if p is None:
+                    p = positions[party_id] = len(ids)
+                    ids.append(party_id)
+                arr.append(p)
+            out[key] = np.unique(np.asarray(arr, dtype=np.int64))
         return out
 
     def postings(self, keys: Iterable[str]) -> dict[str, list[str]]:

@@ -25,6 +25,11 @@ err_console = Console(stderr=True)
 
 #: Parties kept per transaction during an import.
 IMPORT_CHUNK = 5_000
+#: Files at least this big (~20,000 rows) have their parties' retrieval
+#: keys computed by worker processes while this one writes.
+PARALLEL_BYTES = 1_000_000
+#: Worker processes for the keys of a large import.
+KEY_WORKERS = 2
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -78,7 +83,7 @@ def parties_import(
     from rich.progress import Progress
 
     from chokepoint.matching.batch import InputError, read_rows, row_query
-    from chokepoint.monitor.parties import KeepReport, PartyBase, PartyError, result_summary
+    from chokepoint.monitor.parties import KeepReport, KeyWorkers, PartyBase, PartyError, result_summary
     from chokepoint.service.casework import Casework
     from chokepoint.service.monitoring import ensure_baselines
 
@@ -95,42 +100,62 @@ def parties_import(
     errors: list[str] = []
     alerts = 0
     ensure_baselines(store)
+
+    def batches():
+        """(parties, their screening results) per IMPORT_CHUNK good rows;
+        bad rows go to ``errors``."""
+        nonlocal alerts
+        batch: list = []
+        results: dict[str, dict] = {}
+        seen: set[str] = set()
+        for row in read_rows(file):
+            party_id = (row.data.get("id") or "").strip()
+            try:
+                if not party_id:
+                    raise ValueError("'id' is empty (kept parties need their own id)")
+                if party_id in seen:
+                    raise ValueError(f"id {party_id!r} repeats an earlier row")
+                query = row_query(row)
+            except ValueError as exc:
+                errors.append(f"{file}: line {row.line}: {exc}")
+                continue
+            seen.add(party_id)
+            if screener is not None:
+                matches = screener.match(query)
+                results[party_id] = result_summary(matches, versions)
+                pairs = casework.record_screening(query, matches, None, source="import", party_id=party_id)
+                alerts += sum(1 for p in pairs if p.alert is not None and p.alert.status == "open")
+            batch.append((party_id, query))
+            if len(batch) >= IMPORT_CHUNK:
+                yield batch, results
+                batch, results = [], {}
+        if batch:
+            yield batch, results
+
+    # a large file has its names normalised (the keys) in worker processes,
+    # started before the progress display starts its thread
+    workers = KeyWorkers(KEY_WORKERS) if file.is_file() and file.stat().st_size >= PARALLEL_BYTES else None
     try:
         with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
             task = progress.add_task("keeping parties", total=None)
-            batch: list = []
-            results: dict[str, dict] = {}
-            seen: set[str] = set()
-            for row in read_rows(file):
-                party_id = (row.data.get("id") or "").strip()
-                try:
-                    if not party_id:
-                        raise ValueError("'id' is empty (kept parties need their own id)")
-                    if party_id in seen:
-                        raise ValueError(f"id {party_id!r} repeats an earlier row")
-                    query = row_query(row)
-                except ValueError as exc:
-                    errors.append(f"{file}: line {row.line}: {exc}")
-                    continue
-                seen.add(party_id)
-                if screener is not None:
-                    matches = screener.match(query)
-                    results[party_id] = result_summary(matches, versions)
-                    pairs = casework.record_screening(query, matches, None, source="import", party_id=party_id)
-                    alerts += sum(1 for p in pairs if p.alert is not None and p.alert.status == "open")
-                batch.append((party_id, query))
-                if len(batch) >= IMPORT_CHUNK:
+            chunks = batches()
+            if workers is not None:
+                for batch, results, keys in workers.map(chunks):
+                    _keep(parties, batch, results, total, keys)
+                    progress.advance(task, len(batch))
+            else:
+                for batch, results in chunks:
                     _keep(parties, batch, results, total)
                     progress.advance(task, len(batch))
-                    batch, results = [], {}
-            if batch:
-                _keep(parties, batch, results, total)
     except InputError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
     except PartyError as exc:
         err_console.print(f"[red]error[/red] {file}: {exc}")
         raise typer.Exit(2) from exc
+    finally:
+        if workers is not None:
+            workers.close()
     summary = {**total.to_json(), "errors": len(errors), "open_alerts": alerts, "file": file.name,
                "screened": screen}
     call_id = _audit(store, "parties.import", summary,
@@ -149,8 +174,8 @@ def parties_import(
         raise typer.Exit(1)
 
 
-def _keep(parties, batch, results, total) -> None:
-    report = parties.keep(batch, source="import", results=results)
+def _keep(parties, batch, results, total, keys=None) -> None:
+    report = parties.keep(batch, source="import", results=results, keys=keys)
     total.added += report.added
     total.updated += report.updated
     total.unchanged += report.unchanged
