@@ -31,6 +31,7 @@ import orjson
 from followthemoney import model
 
 from chokepoint.lists.parsers.base import decode_text
+from chokepoint.matching.normalize import prepare_normalizer
 from chokepoint.matching.records import PartyQuery
 from chokepoint.matching.screener import Screener
 
@@ -245,6 +246,7 @@ def screen_rows(
         return
     _WORKER = (screener, threshold, limit)
     ctx = mp.get_context("fork")
+    prepare_normalizer()
     # move everything alive (the index above all) out of the collector's
     # reach, so the workers' collections do not touch, and so copy, the
     # pages they share with this process

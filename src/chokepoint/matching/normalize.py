@@ -213,6 +213,15 @@ def _make_token(text: str, ascii_word: str, role: str, phonetic: str | None, sym
     )
 
 
+def prepare_normalizer() -> None:
+    """Set up, in this process, what the first name analysis sets up:
+    rigour's compiled name tables (about 6 s on this machine, once per
+    process) and the data files above. Call it before forking workers, so
+    that they inherit the tables instead of each building its own."""
+    for text, schema in (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel")):
+        normalize_name(text, schema)
+
+
 def normalize_name(text: str, schema: str = "LegalEntity") -> list[NameForm]:
     """The comparable forms of one name: one form, or two when the name is
     in a script rigour does not transliterate (native + transliterated)."""

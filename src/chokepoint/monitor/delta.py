@@ -7,8 +7,9 @@ the kept parties they may be, without screening the whole party base.
    index was built), looked up in the party base's key table; keys so
    common that they say nothing (more than :data:`MAX_KEY_SHARE` of all
    parties) are skipped, as the list index skips them;
-3. a party whose keys cover :data:`~chokepoint.monitor.keys.MIN_SHARE` of
-   a name (or that shares an identifier) is screened forward with the
+3. a party whose keys cover enough of a name to be able to reach the
+   threshold (:func:`~chokepoint.monitor.keys.coverage_needed`; or that
+   shares an identifier) is screened forward with the
    same screener and threshold as any screening, restricted to the new
    entities: a monitoring alert is exactly the alert a manual re-screen
    of that party would raise on that entity. Many candidates are screened
@@ -31,10 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chokepoint.lists.store import ListDiff, ListStore
-from chokepoint.matching.normalize import NameForm, normalize_name
+from chokepoint.matching.normalize import NameForm, normalize_name, prepare_normalizer
 from chokepoint.matching.records import ListedRecord, party_query
 from chokepoint.matching.screener import Match, Screener
-from chokepoint.monitor.keys import MIN_SHARE, NameProbe, _probe, identifier_keys
+from chokepoint.monitor.keys import NameProbe, _probe, coverage_needed, identifier_keys
 from chokepoint.monitor.parties import Party, PartyBase
 
 #: Keys held by more than this share of parties do not find candidates.
@@ -122,9 +123,15 @@ def _record_forms(screener: Screener, records: list[ListedRecord]) -> Iterator[t
 
 def listed_probes(screener: Screener, records: list[ListedRecord]) -> list[NameProbe]:
     """The key probes of every name of ``records`` (as
-    :func:`~chokepoint.monitor.keys.name_probes` makes them)."""
+    :func:`~chokepoint.monitor.keys.name_probes` makes them), each with the
+    coverage a party needs to be able to reach the screener's threshold."""
     weight = screener.index.weight
-    return [p for pos, form in _record_forms(screener, records) if (p := _probe(pos, form, weight)) is not None]
+    algorithm = screener.algorithm
+    needed = {person: coverage_needed(algorithm.threshold,
+                                      algorithm.config["extra_listed_person" if person else "extra_listed_word"])
+              for person in (True, False)}
+    return [p for pos, form in _record_forms(screener, records)
+            if (p := _probe(pos, form, weight, needed[records[pos].schema == "Person"])) is not None]
 
 
 def candidate_parties(parties: PartyBase, screener: Screener, records: list[ListedRecord],
@@ -161,7 +168,7 @@ def candidate_parties(parties: PartyBase, screener: Screener, records: list[List
             rows = np.searchsorted(who, arr)
             for slot in slots:
                 hit[rows, slot] = True
-        covered = hit @ np.asarray(probe.slots) >= MIN_SHARE - 1e-9
+        covered = hit @ np.asarray(probe.slots) >= probe.min_share - 1e-9
         for p in who[covered].tolist():
             found.setdefault(p, set()).add(probe.entity)
     for i, keys in id_keys.items():
@@ -201,6 +208,7 @@ def screen_candidates(screener: Screener, dataset: str, jobs: list[tuple[str, di
             yield party_id, _screen(screener, dataset, party_id, data, wanted)
         return
     _WORKER = (screener, dataset)
+    prepare_normalizer()
     gc.freeze()
     try:
         with mp.get_context("fork").Pool(workers) as pool:

@@ -25,6 +25,7 @@ import numpy as np
 from sqlalchemy import Engine, Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from chokepoint.matching.normalize import prepare_normalizer
 from chokepoint.matching.records import PartyQuery, party_data, party_key, party_query
 from chokepoint.monitor.keys import party_keys
 from chokepoint.monitor.tables import PartyNameKeyRow, PartyRow
@@ -69,6 +70,7 @@ class KeyWorkers:
 
     def __init__(self, workers: int = 2, ahead: int = 4) -> None:
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        prepare_normalizer()
         gc.freeze()
         try:
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
