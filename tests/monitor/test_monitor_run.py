@@ -227,3 +227,37 @@ def test_interval_parsing():
     for bad in ("0", "-1h", "six hours", ""):
         with pytest.raises(Exception):
             parse_interval(bad)
+
+
+def test_rekey_replaces_keys_computed_by_an_older_release(tmp_path):
+    """Keys stored without the one-edit ("d:") keys of this release are
+    replaced by `parties rekey`, after which a misspelt listed word finds
+    the party again."""
+    from sqlalchemy import delete, func, select
+
+    from chokepoint.monitor.parties import PartyBase
+    from chokepoint.monitor.tables import PartyNameKeyRow
+
+    home = tmp_path / "home"
+    party_file = tmp_path / "parties.csv"
+    party_file.write_text("id,name,schema\nP1,Rosoboronexport,Company\nP2,Margit Oberholzer,Person\n",
+                          encoding="utf-8")
+    assert run(home, "parties", "import", str(party_file), "--no-screen").exit_code == 0
+    engine = ListStore.open(Settings(home=home)).engine
+    parties = PartyBase(engine)
+
+    def keys() -> set[tuple[str, str]]:
+        with engine.connect() as conn:
+            return set(conn.execute(select(PartyNameKeyRow.key, PartyNameKeyRow.party_id)).all())
+
+    current = keys()
+    assert ("d:rosobronexport", "P1") in current  # one letter removed
+    with engine.begin() as conn:  # as an older release stored them
+        conn.execute(delete(PartyNameKeyRow).where(PartyNameKeyRow.key.like("d:%")))
+    assert parties.key_counts(["d:rosobronexport"]) == {}
+    result = run(home, "parties", "rekey", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"rekeyed": 2}
+    assert keys() == current
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(PartyNameKeyRow)).scalar() == len(current)

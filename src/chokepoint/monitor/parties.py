@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -270,6 +270,38 @@ class PartyBase:
             if key_rows:
                 _insert_keys(session, key_rows)
         return report
+
+    def rekey(self, chunk: int = 2_000, workers: KeyWorkers | None = None,
+              progress: Callable[[int], None] | None = None) -> int:
+        """Compute every kept party's retrieval keys again (after a release
+        that changes them) and replace the stored ones, one transaction per
+        ``chunk`` parties so that a failure leaves every party with either
+        its old or its new keys. Returns the number of parties re-keyed."""
+        def batches() -> Iterator[tuple[list[tuple[str, PartyQuery]], None]]:
+            batch: list[tuple[str, PartyQuery]] = []
+            for party in self.iter_all():
+                batch.append((party.id, party.query()))
+                if len(batch) >= chunk:
+                    yield batch, None
+                    batch = []
+            if batch:
+                yield batch, None
+
+        done = 0
+        computed = (workers.map(batches()) if workers is not None
+                    else ((pairs, None, dict(zip([i for i, _ in pairs], compute_keys([q for _, q in pairs]))))
+                          for pairs, _ in batches()))
+        for pairs, _extra, keys in computed:
+            ids = [party_id for party_id, _ in pairs]
+            with Session(self.engine) as session, session.begin():
+                for start in range(0, len(ids), _IN_CHUNK):
+                    session.execute(delete(PartyNameKeyRow).where(
+                        PartyNameKeyRow.party_id.in_(ids[start:start + _IN_CHUNK])))
+                _insert_keys(session, [(k, party_id) for party_id in ids for k in keys[party_id]])
+            done += len(ids)
+            if progress is not None:
+                progress(done)
+        return done
 
     def record_result(self, party_id: str, result: dict) -> None:
         with Session(self.engine) as session, session.begin():

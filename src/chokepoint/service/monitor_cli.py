@@ -8,6 +8,7 @@ import hashlib
 import json
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -235,6 +236,31 @@ def parties_remove(
         console.print(f"{len(removed)} removed" + (f"; not found: {', '.join(missing)}" if missing else ""))
     if missing:
         raise typer.Exit(1)
+
+
+@parties_app.command("rekey")
+def parties_rekey(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Compute every kept party's retrieval keys again (needed once after
+    an upgrade that changes them; the release notes say so)."""
+    from rich.progress import Progress
+
+    from chokepoint.monitor.parties import KeyWorkers, PartyBase
+
+    store = _store(ctx)
+    parties = PartyBase(store.engine)
+    total = parties.count()
+    with KeyWorkers(KEY_WORKERS) if total >= 20_000 else nullcontext() as workers, \
+            Progress(console=err_console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("re-keying parties", total=total)
+        done = parties.rekey(workers=workers, progress=lambda n: bar.update(task, completed=n))
+    _audit(store, "parties.rekey", {"parties": done})
+    if as_json:
+        _print_json({"rekeyed": done})
+    else:
+        console.print(f"{done} parties re-keyed")
 
 
 # --- monitor ----------------------------------------------------------------
