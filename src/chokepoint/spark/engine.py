@@ -26,6 +26,8 @@ INPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json"
 
 #: per Python worker: index file name → screener (loaded once, reused by every batch)
 _SCREENERS: dict = {}
+#: Largest input slice a Spark task reads (bytes).
+PARTITION_BYTES = 4 * 1024 * 1024
 
 
 def spark_session(master: str = "local[2]", app_name: str = "chokepoint-screen",
@@ -40,7 +42,12 @@ def spark_session(master: str = "local[2]", app_name: str = "chokepoint-screen",
     builder = (SparkSession.builder.master(master).appName(app_name)
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "8"))
+               .config("spark.sql.shuffle.partitions", "8")
+               # input files are read in slices of at most this size (about
+               # 80,000 rows of a party CSV): enough tasks for every core,
+               # and results that come back to the driver a slice at a
+               # time (one 1M-row slice exhausted the driver's memory)
+               .config("spark.sql.files.maxPartitionBytes", str(PARTITION_BYTES)))
     if memory:
         builder = builder.config("spark.driver.memory", memory)
     return builder.getOrCreate()
