@@ -166,6 +166,13 @@ def screen_file(spark: "SparkSession", source: Path, target: Path, index_file: P
         for row in spark.read.parquet(str(target)).groupBy("status").count().collect():
             counts[row["status"]] = row["count"]
         return counts
+    # screened on every executor at once and kept on local disk, then read
+    # back in order: toLocalIterator alone would compute one partition at a
+    # time, as the driver asks for it
+    from pyspark import StorageLevel
+
+    results = results.persist(StorageLevel.DISK_ONLY)
+    results.count()
     writer = ResultWriter(target)
     expected = 0
     try:
@@ -178,4 +185,5 @@ def screen_file(spark: "SparkSession", source: Path, target: Path, index_file: P
             writer.write(result)
     finally:
         writer.close()
+        results.unpersist()
     return counts
