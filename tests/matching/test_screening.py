@@ -123,3 +123,24 @@ def test_filters(screener):
     assert not set(ids(excluded)) & set(ids(only_un))
     with pytest.raises(ValueError):
         screener.match(PartyQuery.build("x", "NoSuchSchema"))
+
+
+def test_exact_name_wins_among_many_near_identical_listed_names(screen, screener):
+    """OFAC lists over a hundred fishing vessels "FU YUAN YU <number>" and
+    persons with a dozen aliases made of the same few words; every such
+    listed name screened as it is written must find its own entity with the
+    best score (retrieval must not let near-identical names crowd it out)."""
+    records = [r for r in screener.index.records if r.dataset == "us_ofac_sdn"]
+    vessels = sorted({r.caption: r.entity_id for r in records
+                      if r.schema == "Vessel" and r.caption.startswith("FU YUAN YU ")}.items())
+    assert len(vessels) > 50
+    for name, entity_id in vessels:
+        scores = {m.record.entity_id: m.score for m in screen(name, "Vessel")}
+        assert scores.get(entity_id) == 1.0, name
+    # (the same person is also on the UN and EU lists: those may share the top)
+    baqi = next(r for r in records if r.caption == "BARI, Abdul Baqi")
+    assert len(baqi.names) > 8
+    for kind, name in baqi.names:
+        if kind in ("name", "alias"):
+            scores = {m.record.entity_id: m.score for m in screen(name, "Person")}
+            assert scores.get(baqi.entity_id) == max(scores.values()) >= 0.99, name

@@ -43,6 +43,21 @@ ESTIMATE_EXTRA_WEIGHT = 0.5
 ROLE_WEIGHT = {"name": 1.0, NUM: 1.0, GENERIC: 0.3, STOP: 0.15, LEGAL: 0.1, JOINED: 1.0}
 
 
+#: Query words told apart in a retrieval mask; later words share the last bit.
+_MAX_BITS = 62
+#: Mask bit of hits on the word itself or its spelling family, and the words' bits.
+_SAME = 1 << 62
+_WORDS = _SAME - 1
+#: Keys that find look-alikes of a word, not the word (sound, consonants).
+_LOOK_ALIKE_KEYS = frozenset({"p:", "k:"})
+#: What a word hit only through a look-alike counts in the retrieval estimate.
+LOOK_ALIKE_SHARE = 0.95
+
+
+def _bit(position: int) -> int:
+    return 1 << min(position, _MAX_BITS - 1)
+
+
 def deletes(word: str) -> set[str]:
     """The word with one letter removed, for every position."""
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
@@ -170,33 +185,45 @@ class NameIndex:
             weights = [self.weight(t) for t in form.tokens]
             total = sum(weights) or 1.0
             # every (name, query word) hit once: posting arrays tagged with
-            # the word they came from, de-duplicated in one sort
+            # the query words they stand for (a bit mask: a joined key
+            # stands for two words), de-duplicated in one sort; a name's
+            # share is the weight of the words any of its hits stand for,
+            # each word counted once (summing the hits instead would count
+            # a word again for each joined key, push many names to a full
+            # share and lose the exact name among ties)
             arrays: list[np.ndarray] = []
             tags: list[int] = []
-            slot_weights: list[float] = []
-            for token, weight in zip(form.tokens, weights):
-                slot = len(slot_weights)
-                slot_weights.append(weight / total)
-                for hits in self._token_hits(token, max_df):
+            tag_of: dict[int, int] = {}  # mask → tag (fewer than 256: two per word at most)
+            for i, token in enumerate(form.tokens):
+                for hits, same in self._token_hits(token, max_df):
                     arrays.append(hits)
-                    tags.append(slot)
-            for hits, weight in self._joined_hits(form.tokens, weights, max_df):
+                    tags.append(tag_of.setdefault(_bit(i) | (_SAME if same else 0), len(tag_of)))
+            for hits, mask in self._joined_hits(form.tokens, max_df):
                 arrays.append(hits)
-                tags.append(len(slot_weights))
-                slot_weights.append(weight / total)
+                tags.append(tag_of.setdefault(mask | _SAME, len(tag_of)))
+            masks = np.asarray(list(tag_of), dtype=np.int64)
             if not arrays:
                 continue
             lengths = [len(a) for a in arrays]
-            keys = (np.concatenate(arrays).astype(np.int64) << 7) | np.repeat(
+            keys = (np.concatenate(arrays).astype(np.int64) << 8) | np.repeat(
                 np.asarray(tags, dtype=np.int64), lengths
             )
             keys.sort()  # a plain sort beats np.unique's hashing on these sizes
             keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-            ids = keys >> 7
-            vals = np.asarray(slot_weights, dtype=np.float32)[keys & 127]
+            ids = keys >> 8
             starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
             uniq = ids[starts]
-            share = np.minimum(np.add.reduceat(vals, starts), 1.0)
+            tagged = masks[keys & 255]
+            covered = np.bitwise_or.reduceat(tagged & _WORDS, starts)
+            # the words hit as themselves (or their family): a look-alike
+            # hit counts a little less, so that the name itself ranks
+            # first among names that all cover the query
+            same = np.bitwise_or.reduceat(np.where(tagged & _SAME, tagged & _WORDS, 0), starts)
+            share = np.zeros(len(uniq), dtype=np.float64)
+            for i, weight in enumerate(weights[:_MAX_BITS]):
+                bit = 1 << i
+                share += np.where(same & bit, 1.0, np.where(covered & bit, LOOK_ALIKE_SHARE, 0.0)) * (weight / total)
+            share = np.minimum(share, 1.0)
             # rank by the score the shared words would give if they matched
             # exactly: a long listed name that shares one word ranks low
             hit = share * total
@@ -211,8 +238,10 @@ class NameIndex:
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
         return [(nid, score, fi) for nid, (score, fi) in ranked[:limit]]
 
-    def _token_hits(self, token: Token, max_df: int) -> list[np.ndarray]:
-        """Posting arrays of every key of one query word (may overlap)."""
+    def _token_hits(self, token: Token, max_df: int) -> list[tuple[np.ndarray, bool]]:
+        """Posting arrays of every key of one query word (may overlap),
+        each marked True when it finds the word itself or its spelling
+        family, False for a look-alike (sound, consonants, one edit away)."""
         arrays = []
         # the other spellings of the word's family are indexed under "f:",
         # the family head itself under "w:"
@@ -220,7 +249,7 @@ class NameIndex:
         for key in keys:
             arr = self.postings(key)
             if arr is not None and len(arr) <= max_df:
-                arrays.append(arr)
+                arrays.append((arr, key[:2] not in _LOOK_ALIKE_KEYS))
         word = token.ascii
         if len(word) >= 4 and not word.isdigit():
             neighbours: set[str] = set()
@@ -233,30 +262,29 @@ class NameIndex:
             for other in neighbours:
                 arr = self.postings("w:" + other)
                 if arr is not None and len(arr) <= max_df:
-                    arrays.append(arr)
+                    arrays.append((arr, False))
         return arrays
 
-    def _joined_hits(
-        self, tokens: tuple[Token, ...], weights: list[float], max_df: int
-    ) -> list[tuple[np.ndarray, float]]:
+    def _joined_hits(self, tokens: tuple[Token, ...], max_df: int) -> list[tuple[np.ndarray, int]]:
         """Names indexed under a word that equals adjacent query words
-        joined (with both words' weight), or under adjacent words whose
-        join equals a query word (with that word's weight)."""
+        joined (standing for both words), or under adjacent words whose
+        join equals a query word (standing for that word); with the bit
+        mask of the query words each stands for."""
         out = []
         for i in range(len(tokens) - 1):
             joined = tokens[i].ascii + tokens[i + 1].ascii
             arr = self.postings("w:" + joined)
             if arr is not None and len(arr) <= max_df:
-                out.append((arr, weights[i] + weights[i + 1]))
+                out.append((arr, _bit(i) | _bit(i + 1)))
             # the same two words side by side: finds names made of words
             # too common to retrieve on their own ("Abdullah ABDULLAH")
             arr = self.postings("j:" + joined)
             if arr is not None and len(arr) <= max_df:
-                out.append((arr, weights[i] + weights[i + 1]))
-        for token, weight in zip(tokens, weights):
+                out.append((arr, _bit(i) | _bit(i + 1)))
+        for i, token in enumerate(tokens):
             arr = self.postings("j:" + token.ascii)
             if arr is not None and len(arr) <= max_df:
-                out.append((arr, weight))
+                out.append((arr, _bit(i)))
         return out
 
     def by_identifier(self, values: Iterable[str]) -> set[int]:
