@@ -261,3 +261,22 @@ def test_rekey_replaces_keys_computed_by_an_older_release(tmp_path):
     assert keys() == current
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(PartyNameKeyRow)).scalar() == len(current)
+
+
+def test_coverage_needed_is_what_the_readme_says():
+    """README (Monitoring): 0.37 of a person's name weight, 0.49 of other
+    names at the default threshold; and it is a true bound of the scorer:
+    a party name that hits less of a listed name cannot reach the threshold
+    even when every hit word matches exactly and the party has no other
+    word."""
+    from chokepoint.matching.algorithm import DEFAULT_ALGORITHM
+    from chokepoint.monitor.keys import COVERAGE_MARGIN, coverage_needed
+
+    t, cfg = DEFAULT_ALGORITHM.threshold, DEFAULT_ALGORITHM.config
+    person = coverage_needed(t, cfg["extra_listed_person"])
+    other = coverage_needed(t, cfg["extra_listed_word"])
+    assert (round(person, 2), round(other, 2)) == (0.37, 0.49)
+    for extra, needed in ((cfg["extra_listed_person"], person), (cfg["extra_listed_word"], other)):
+        h = needed / COVERAGE_MARGIN  # share of a listed name of weight 1 hit, party words = the hit
+        best_score = 2 * h / (2 * h + extra * (1 - h))
+        assert abs(best_score - t) < 1e-9

@@ -213,12 +213,17 @@ def _make_token(text: str, ascii_word: str, role: str, phonetic: str | None, sym
     )
 
 
+#: Names whose analysis sets up every table a process needs (an
+#: organisation with a legal form, a person in Cyrillic, a vessel).
+WARM_UP_NAMES = (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel"))
+
+
 def prepare_normalizer() -> None:
     """Set up, in this process, what the first name analysis sets up:
     rigour's compiled name tables (about 6 s on this machine, once per
     process) and the data files above. Call it before forking workers, so
     that they inherit the tables instead of each building its own."""
-    for text, schema in (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel")):
+    for text, schema in WARM_UP_NAMES:
         normalize_name(text, schema)
 
 

@@ -122,9 +122,8 @@ def _record_forms(screener: Screener, records: list[ListedRecord]) -> Iterator[t
 
 
 def listed_probes(screener: Screener, records: list[ListedRecord]) -> list[NameProbe]:
-    """The key probes of every name of ``records`` (as
-    :func:`~chokepoint.monitor.keys.name_probes` makes them), each with the
-    coverage a party needs to be able to reach the screener's threshold."""
+    """The key probes of every name of ``records``, each with the coverage
+    a party needs to be able to reach the screener's threshold."""
     weight = screener.index.weight
     algorithm = screener.algorithm
     needed = {person: coverage_needed(algorithm.threshold,

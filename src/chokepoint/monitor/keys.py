@@ -7,23 +7,20 @@ phonetic key, consonant skeleton, name symbols, joined words; see
 :mod:`chokepoint.matching.index`), plus its identifiers. When a list
 version adds or changes an entity, each of its names is turned into query
 keys, each key carrying the share of the name's weight of the word it came
-from; a party whose keys cover at least :data:`MIN_SHARE` of a name is a
-candidate, and is then screened forward, exactly as a new screening of it
+from; a party whose keys cover enough of a name to be able to reach the
+threshold (:func:`coverage_needed`) is a candidate, and is then screened forward, exactly as a new screening of it
 would be, so a monitoring alert scores what a manual re-screen would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chokepoint.matching.index import deletes, joined_keys, token_keys
 from chokepoint.matching.normalize import LEGAL, NUM, STOP, NameForm, Token, normalize_name
 from chokepoint.matching.records import ListedRecord, PartyQuery
 
-#: Share of a listed name's word weight a party must hit to be screened,
-#: when no algorithm says otherwise (see :func:`coverage_needed`).
-MIN_SHARE = 0.5
 #: Words at least this long also find parties whose word is one edit away
 #: (a letter dropped, added or changed), as the list index's typo
 #: neighbours do forward.
@@ -83,7 +80,7 @@ class NameProbe:
     entity: int
     keys: dict[str, tuple[int, ...]]
     slots: tuple[float, ...]
-    min_share: float = MIN_SHARE
+    min_share: float
 
 
 def _query_token_keys(token: Token) -> set[str]:
@@ -91,19 +88,7 @@ def _query_token_keys(token: Token) -> set[str]:
     return token_keys(token) | {"f:" + token.family, "w:" + token.family}
 
 
-def name_probes(entity: int, record: ListedRecord, weight: Callable[[Token], float],
-                min_share: float = MIN_SHARE) -> Iterator[NameProbe]:
-    """Probes for every name of a listed record, weighted by ``weight``
-    (the list index's word rarity, so rare words count most)."""
-    for _kind, text in record.names:
-        for form in normalize_name(text, record.schema):
-            probe = _probe(entity, form, weight, min_share)
-            if probe is not None:
-                yield probe
-
-
-def _probe(entity: int, form: NameForm, weight: Callable[[Token], float],
-           min_share: float = MIN_SHARE) -> NameProbe | None:
+def _probe(entity: int, form: NameForm, weight: Callable[[Token], float], min_share: float) -> NameProbe | None:
     tokens = form.tokens
     weights = [weight(t) for t in tokens]
     total = sum(weights)

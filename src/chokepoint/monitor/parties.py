@@ -102,6 +102,17 @@ class KeyWorkers:
             yield _done(*pending.popleft())
 
 
+def with_keys(items: Iterable[tuple[list[tuple[str, PartyQuery]], T]], workers: KeyWorkers | None = None
+              ) -> Iterator[tuple[list[tuple[str, PartyQuery]], T, dict[str, set[str]]]]:
+    """:meth:`KeyWorkers.map` on ``workers``, or the same computed in this
+    process when there are none."""
+    if workers is not None:
+        yield from workers.map(items)
+        return
+    for pairs, extra in items:
+        yield pairs, extra, {party_id: keys for (party_id, _q), keys in zip(pairs, compute_keys([q for _, q in pairs]))}
+
+
 def _done(pairs: list[tuple[str, PartyQuery]], extra, future: Future) -> tuple:
     keys = future.result()
     return pairs, extra, {party_id: k for (party_id, _q), k in zip(pairs, keys)}
@@ -288,10 +299,7 @@ class PartyBase:
                 yield batch, None
 
         done = 0
-        computed = (workers.map(batches()) if workers is not None
-                    else ((pairs, None, dict(zip([i for i, _ in pairs], compute_keys([q for _, q in pairs]))))
-                          for pairs, _ in batches()))
-        for pairs, _extra, keys in computed:
+        for pairs, _extra, keys in with_keys(batches(), workers):
             ids = [party_id for party_id, _ in pairs]
             with Session(self.engine) as session, session.begin():
                 for start in range(0, len(ids), _IN_CHUNK):
@@ -422,16 +430,3 @@ class PartyBase:
                 arr.append(p)
             out[key] = np.unique(np.asarray(arr, dtype=np.int64))
         return out
-
-    def postings(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        """key → ids of the parties stored under it."""
-        keys = list(dict.fromkeys(keys))
-        out: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
-            for start in range(0, len(keys), _IN_CHUNK):
-                chunk = keys[start:start + _IN_CHUNK]
-                for key, party_id in conn.execute(select(PartyNameKeyRow.key, PartyNameKeyRow.party_id).where(
-                        PartyNameKeyRow.key.in_(chunk))):
-                    out.setdefault(key, []).append(party_id)
-        return out
-

@@ -26,9 +26,11 @@ err_console = Console(stderr=True)
 
 #: Parties kept per transaction during an import.
 IMPORT_CHUNK = 5_000
-#: Files at least this big (~20,000 rows) have their parties' retrieval
-#: keys computed by worker processes while this one writes.
+#: Files at least this big (~20,000 rows), or party bases of at least
+#: this many parties, have their retrieval keys computed by worker
+#: processes while this one writes.
 PARALLEL_BYTES = 1_000_000
+PARALLEL_PARTIES = 20_000
 #: Worker processes for the keys of a large import.
 KEY_WORKERS = 2
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -84,7 +86,7 @@ def parties_import(
     from rich.progress import Progress
 
     from chokepoint.matching.batch import InputError, read_rows, row_query
-    from chokepoint.monitor.parties import KeepReport, KeyWorkers, PartyBase, PartyError, result_summary
+    from chokepoint.monitor.parties import KeepReport, KeyWorkers, PartyBase, PartyError, result_summary, with_keys
     from chokepoint.service.casework import Casework
     from chokepoint.service.monitoring import ensure_baselines
 
@@ -139,15 +141,9 @@ def parties_import(
     try:
         with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
             task = progress.add_task("keeping parties", total=None)
-            chunks = batches()
-            if workers is not None:
-                for batch, results, keys in workers.map(chunks):
-                    _keep(parties, batch, results, total, keys)
-                    progress.advance(task, len(batch))
-            else:
-                for batch, results in chunks:
-                    _keep(parties, batch, results, total)
-                    progress.advance(task, len(batch))
+            for batch, results, keys in with_keys(batches(), workers):
+                _keep(parties, batch, results, total, keys)
+                progress.advance(task, len(batch))
     except InputError as exc:
         err_console.print(f"[red]error[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -252,7 +248,7 @@ def parties_rekey(
     store = _store(ctx)
     parties = PartyBase(store.engine)
     total = parties.count()
-    with KeyWorkers(KEY_WORKERS) if total >= 20_000 else nullcontext() as workers, \
+    with KeyWorkers(KEY_WORKERS) if total >= PARALLEL_PARTIES else nullcontext() as workers, \
             Progress(console=err_console, transient=True, disable=as_json) as bar:
         task = bar.add_task("re-keying parties", total=total)
         done = parties.rekey(workers=workers, progress=lambda n: bar.update(task, completed=n))

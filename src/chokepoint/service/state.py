@@ -48,9 +48,10 @@ def warm_up(screener: Screener) -> None:
     """Screen a few names before declaring ready: the first name analysis
     in a process sets up rigour's compiled tables (seconds, holding the
     GIL), which must not fall on a caller's request."""
+    from chokepoint.matching.normalize import WARM_UP_NAMES
     from chokepoint.matching.records import PartyQuery
 
-    for name, schema in (("Warm Up Trading LLC", "Company"), ("Иван Петров", "Person"), ("Warm Vessel", "Vessel")):
+    for name, schema in WARM_UP_NAMES:
         screener.match(PartyQuery.build(name=name, schema=schema), limit=1)
 
 
