@@ -1,6 +1,7 @@
 """Batch screening on Spark against the local engine (issue 8).
 
-    .venv/bin/python bench/spark.py [--rows 1000000] [--masters local[1],local[2]] [--quick]
+    .venv/bin/python bench/spark.py [--rows 1000000] [--local-workers 1,2] [--masters local[1],local[2]]
+                                    [--resume] [--quick]
 
 In a scratch data folder (never ~/.local): the bundled lists loaded and
 their index cache built; N synthetic parties (bench/speedmix.py: 15% listed
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from benchenv import machine_info, machine_markdown, now_iso, write_results  # noqa: E402
-from speedmix import make_mix  # noqa: E402
+from speedmix import iter_mix  # noqa: E402
 
 WORK = Path(os.environ.get("CHOKEPOINT_BENCH_DIR", "/tmp/chokepoint-bench-spark"))
 
@@ -89,10 +90,53 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def head_lines(path: Path, n: int) -> str:
+    """sha256 of the first ``n`` lines of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for _, line in zip(range(n), fh):
+            digest.update(line)
+    return digest.hexdigest()
+
+
+def prefix_check(table: Path, n: int, runs: list[dict], chokepoint: list[str], env: dict) -> dict:
+    """Screen the first ``n`` rows with the local engine; compare with each run's first ``n`` output lines.
+
+    Rows are numbered from the top of the input, so the local engine's output
+    for the prefix must be the first ``n`` lines of any full run's output."""
+    head = WORK / f"{table.stem}-first-{n}.csv"
+    if not head.exists():
+        with table.open("rb") as src, head.open("wb") as dst:
+            for _, line in zip(range(n + 1), src):  # the header and n rows
+                dst.write(line)
+    out = WORK / f"out-first-{n}-local-2.jsonl"
+    out.unlink(missing_ok=True)
+    started = now_iso()
+    result = timed([*chokepoint, "screen", str(head), "--out", str(out), "--workers", "2"], env)
+    reference = sha256(out)
+    same = {run["config"]: head_lines(WORK / f"out-{slug(run['config'])}.jsonl", n) == reference for run in runs}
+    print(f"first {n:,} rows, local engine 2 processes: {result['wall_s']:.1f} s, "
+          f"{n / result['wall_s']:.0f} rows/s; same as: {same}", flush=True)
+    return {"rows": n, "wall_s": result["wall_s"], "rows_per_s": n / result["wall_s"],
+            "peak_tree_rss_mb": result["peak_tree_rss_mb"], "sha256": reference, "same": same,
+            "started": started}
+
+
+def slug(label: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--masters", default="local[1],local[2]")
+    parser.add_argument("--masters", default="local[1],local[2]",
+                        help="Spark masters to run, comma-separated ('' for none)")
+    parser.add_argument("--local-workers", default="1,2",
+                        help="local engine process counts to run, comma-separated ('' for none)")
+    parser.add_argument("--prefix-check", type=int, default=0, metavar="N",
+                        help="also screen the input's first N rows with the local engine (2 processes) and "
+                             "compare with the first N lines of every run's output (for inputs too large to "
+                             "screen in full with every engine)")
     parser.add_argument("--quick", action="store_true", help="100,000 rows")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--resume", action="store_true",
@@ -120,38 +164,39 @@ def main() -> None:
 
     table = WORK / f"parties-{rows}.csv"
     if not table.exists():
-        mix = make_mix(records, rows, args.seed)
-        with table.open("w", newline="", encoding="utf-8") as fh:
+        partial = table.with_suffix(".partial")
+        with partial.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=["id", "name", "schema", "country", "birth_date"])
             writer.writeheader()
-            for i, query in enumerate(mix):
+            for i, query in enumerate(iter_mix(records, rows, args.seed)):
                 row = query.row(i)
                 writer.writerow({k: row.get(k, "") for k in writer.fieldnames})
-        del mix
-    runs = []
+        partial.rename(table)
     done_file = WORK / f"runs-{rows}.json"
     done = {r["config"]: r for r in json.loads(done_file.read_text())} if args.resume and done_file.exists() else {}
-    configs = [("local engine, 1 process", ["--workers", "1"]), ("local engine, 2 processes", ["--workers", "2"])]
-    configs += [(f"Spark {m}", ["--engine", "spark", "--master", m]) for m in args.masters.split(",")]
-    reference = None
+    configs = [(f"local engine, {n} process{'es' if n != '1' else ''}", ["--workers", n])
+               for n in filter(None, args.local_workers.split(","))]
+    configs += [(f"Spark {m}", ["--engine", "spark", "--master", m]) for m in filter(None, args.masters.split(","))]
+    runs = list(done.values())  # earlier runs on this input, kept with --resume
     for label, extra in configs:
-        out = WORK / f"out-{len(runs)}.jsonl"
+        out = WORK / f"out-{slug(label)}.jsonl"
         if label in done and out.exists() and sha256(out) == done[label]["sha256"]:
-            runs.append(done[label])
-            reference = reference or done[label]["sha256"]
             print(f"{label}: kept from {done[label].get('started', 'an earlier run')}", flush=True)
             continue
+        runs = [r for r in runs if r["config"] != label]
         out.unlink(missing_ok=True)
         run_started = now_iso()
         result = timed([*chokepoint, "screen", str(table), "--out", str(out), *extra], env)
-        digest = sha256(out)
-        reference = reference or digest
         runs.append({"config": label, "args": extra, **result, "rows_per_s": rows / result["wall_s"],
-                     "sha256": digest, "same_as_local": digest == reference, "started": run_started,
-                     "git": info["git"]})
+                     "sha256": sha256(out), "started": run_started, "git": info["git"]})
         done_file.write_text(json.dumps(runs, indent=1))
         print(f"{label}: {result['wall_s']:.1f} s, {rows / result['wall_s']:.0f} rows/s, "
-              f"peak {result['peak_tree_rss_mb']:.0f} MB, same output: {digest == reference}", flush=True)
+              f"peak {result['peak_tree_rss_mb']:.0f} MB", flush=True)
+    prefix = prefix_check(table, args.prefix_check, runs, chokepoint, env) if args.prefix_check else None
+    runs.sort(key=lambda r: (not r["config"].startswith("local"), r["config"]))
+    reference = runs[0]["sha256"] if runs else None  # the local engine's output when it ran
+    for run in runs:
+        run["same_as_local"] = run["sha256"] == reference
     finished = now_iso()
     lines = [f"# Batch screening: local engine and Spark ({rows:,} rows)", ""]
     lines += machine_markdown(info, " ".join(sys.argv), started, finished)
@@ -159,13 +204,20 @@ def main() -> None:
               "exact or varied), CSV; screened against the 13 bundled lists; output JSONL. Each run is a fresh "
               "process (tree): interpreter start, index load, screening, writing; peak memory is the sum over "
               "the process tree (JVM and Python workers included).", "",
-              "| engine | wall s | rows/s | peak memory MB | output identical to the local engine |",
-              "|---|---:|---:|---:|---|"]
+              "| engine | wall s | rows/s | peak memory MB | output identical to the local engine | run started |",
+              "|---|---:|---:|---:|---|---|"]
     for run in runs:
         lines.append(f"| {run['config']} | {run['wall_s']:.1f} | {run['rows_per_s']:,.0f} | "
-                     f"{run['peak_tree_rss_mb']:,.0f} | {'yes' if run['same_as_local'] else '**no**'} |")
-    write_results("spark" if not args.quick else "spark-quick", "\n".join(lines) + "\n",
-                  {"rows": rows, "runs": runs, "started": started, "finished": finished})
+                     f"{run['peak_tree_rss_mb']:,.0f} | {'yes' if run['same_as_local'] else '**no**'} | {run.get('started', '')} |")
+    if prefix:
+        lines += ["", f"Prefix check: the input's first {prefix['rows']:,} rows screened by the local engine "
+                  f"(2 processes) in {prefix['wall_s']:.1f} s ({prefix['rows_per_s']:,.0f} rows/s, peak "
+                  f"{prefix['peak_tree_rss_mb']:,.0f} MB); the first {prefix['rows']:,} lines of each run's "
+                  "output are " + "; ".join(f"{c}: {'identical' if ok else '**different**'}"
+                                             for c, ok in prefix["same"].items()) + "."]
+    name = "spark-quick" if args.quick else "spark" if rows == 1_000_000 else f"spark-{rows // 1_000_000}m"
+    write_results(name, "\n".join(lines) + "\n",
+                  {"rows": rows, "runs": runs, "prefix_check": prefix, "started": started, "finished": finished})
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 # --- person name pools: culture → (given names, family names, builder) ----------------
@@ -414,13 +415,16 @@ def innocent_query(rng: random.Random) -> MixQuery:
     return MixQuery(company_name(rng, style), schema, "innocent", f"company/{style}", country)
 
 
-def make_mix(records, n: int, seed: int, listed_share: float = 0.15) -> list[MixQuery]:
-    """``n`` queries: ``listed_share`` from listed records, the rest innocent."""
+def iter_mix(records, n: int, seed: int, listed_share: float = 0.15) -> Iterator[MixQuery]:
+    """``n`` queries, one at a time: ``listed_share`` from listed records, the rest innocent."""
     rng = random.Random(seed)
-    out: list[MixQuery] = []
     for _ in range(n):
         if rng.random() < listed_share:
-            out.append(listed_query(rng, records[rng.randrange(len(records))]))
+            yield listed_query(rng, records[rng.randrange(len(records))])
         else:
-            out.append(innocent_query(rng))
-    return out
+            yield innocent_query(rng)
+
+
+def make_mix(records, n: int, seed: int, listed_share: float = 0.15) -> list[MixQuery]:
+    """``n`` queries as a list (the same sequence as ``iter_mix``)."""
+    return list(iter_mix(records, n, seed, listed_share))
