@@ -147,15 +147,36 @@ def child_build(spec: dict) -> dict:
             "peak_rss_mb": peak_rss_mb(), "cache_bytes": path.stat().st_size}
 
 
+def make_queries(records, n: int, seed: int) -> list[tuple[str, str, object, object]]:
+    """(kind, name, query, listed record or None): 15% names of the synthetic
+    list, half of them with one letter changed to a vowel, the rest other
+    names (bench/speedmix.py)."""
+    from chokepoint.matching.records import PartyQuery
+    from speedmix import innocent_query
+
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(n):
+        if rng.random() < 0.15:
+            record = records[rng.randrange(len(records))]
+            name = record.caption
+            if rng.random() < 0.5 and len(name) > 6:  # one letter changed
+                i = rng.randrange(1, len(name) - 1)
+                name = name[:i] + rng.choice("aeiou") + name[i + 1:]
+            queries.append(("listed", name, PartyQuery.build(name=name, schema=record.schema), record))
+        else:
+            q = innocent_query(rng)
+            queries.append(("innocent", q.name, PartyQuery.build(name=q.name, schema=q.schema), None))
+    return queries
+
+
 def child_query(spec: dict) -> dict:
     import gc
 
     from chokepoint.lists.store import ListStore
     from chokepoint.matching.engine import load_screener
     from chokepoint.matching.normalize import prepare_normalizer
-    from chokepoint.matching.records import PartyQuery
     from chokepoint.settings import Settings
-    from speedmix import innocent_query
 
     settings = Settings(home=Path(spec["home"]))
     store = ListStore.open(settings)
@@ -166,20 +187,7 @@ def child_query(spec: dict) -> dict:
     gc.freeze()
     rss_loaded = rss_mb()
     prepare_normalizer()
-    rng = random.Random(spec["seed"])
-    records = screener.index.records
-    queries = []
-    for _ in range(spec["queries"]):
-        if rng.random() < 0.15:
-            record = records[rng.randrange(len(records))]
-            name = record.caption
-            if rng.random() < 0.5 and len(name) > 6:  # one letter changed
-                i = rng.randrange(1, len(name) - 1)
-                name = name[:i] + rng.choice("aeiou") + name[i + 1:]
-            queries.append(("listed", PartyQuery.build(name=name, schema=record.schema)))
-        else:
-            q = innocent_query(rng)
-            queries.append(("innocent", PartyQuery.build(name=q.name, schema=q.schema)))
+    queries = [(kind, query) for kind, _, query, _ in make_queries(screener.index.records, spec["queries"], spec["seed"])]
     for _, q in queries[:100]:  # warm-up
         screener.match(q)
     seconds, alerts = [], {"listed": 0, "innocent": 0}
