@@ -54,6 +54,18 @@ bench-api: $(DEV_STAMP)
 bench-monitor: $(DEV_STAMP)
 	$(BIN)/python bench/monitor.py $(if $(QUICK),--quick,)
 
+## make bench-spark: batch screening, the local engine (1 and 2 processes) against Spark local[1] and local[2]
+## (bench/out/spark.md; ~45 min at 1M rows); ROWS=10000000 for 10M rows (hours per configuration; see BENCHMARKS.md 7)
+.PHONY: bench-spark bench-index-scale
+bench-spark: $(DEV_STAMP)
+	$(BIN)/python bench/spark.py --rows $(or $(ROWS),1000000) --resume
+
+## make bench-index-scale: the list index at 1,000,000 synthetic listed entities (~15 min, ~6 GB of memory),
+## then which listed queries found no match (bench/out/index_scale.md, index_scale_misses.md)
+bench-index-scale: $(DEV_STAMP)
+	$(BIN)/python bench/index_scale.py
+	$(BIN)/python bench/index_scale_misses.py
+
 ## make screenshots: rerun the browser tests, writing the page screenshots to docs/screenshots/
 screenshots: $(DEV_STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
