@@ -151,14 +151,6 @@ def test_iran_entity_and_sanction(result: ParseResult, by_id: dict) -> None:
     assert sanction.get("listingDate")
 
 
-def test_parse_time(un_file: Path) -> None:
-    import time
-
-    start = time.perf_counter()
-    un_xml.parse(un_file, "un_sc_sanctions")
-    assert time.perf_counter() - start < 10
-
-
 # --- sniffing -------------------------------------------------------------------
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -34,7 +33,6 @@ def ingest(ingestor, media_lists, *paths):
 
 
 def test_seed_reports_are_related_reports_not_duplicates(ingestor, media_lists, raw_seed, clean_seed):
-    started = time.perf_counter()
     first, second = ingest(ingestor, media_lists, raw_seed, clean_seed)
     assert (first.status, second.status) == (STORED, STORED)
     assert first.duplicate_of is None and second.duplicate_of is None
@@ -51,7 +49,6 @@ def test_seed_reports_are_related_reports_not_duplicates(ingestor, media_lists, 
     stored = store.get(first.article_id)
     assert stored.list_versions and stored.extraction["method"] == "text"
     assert stored.published == "2025-04-11T07:04:19" and stored.source == "Infinite Edge Capital"
-    assert time.perf_counter() - started < 120
 
 
 def test_same_article_twice_is_one_article(ingestor, media_lists, raw_seed, tmp_path):

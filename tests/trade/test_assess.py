@@ -4,8 +4,6 @@ evidence, party results in the ``screen`` row shape, the JSON contract."""
 from __future__ import annotations
 
 import json
-import statistics
-import time
 
 from chokepoint.matching.batch import InputRow, screen_row
 from chokepoint.trade.assess import ASSESSMENT_SCHEMA_VERSION, assess_order
@@ -111,13 +109,14 @@ def big_order() -> dict:
     return data
 
 
-def test_fifty_lines_and_six_parties_are_fast(screener):
+def test_fifty_lines_and_six_parties_assessed_alike_cold_and_warm(screener):
+    """The caches a first assessment fills (address index, word scores)
+    change no result; bench/assess.py measures the speed."""
     order = parse_order(big_order())
     assert len(order.lines) == 50 and len(order.parties) == 6
-    assess_order(order, screener)  # warm-up: address index, caches
-    times = []
-    for _ in range(15):
-        start = time.perf_counter()
-        assess_order(order, screener)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.1  # the goal is 50 ms; bench/assess.py measures it
+    first = assess_order(order, screener).to_json()
+    again = assess_order(order, screener).to_json()
+    for doc in (first, again):
+        doc.pop("assessed_at")
+    assert first == again
+    assert len(first["lines"]) == 50 and len(first["parties"]) == 6
