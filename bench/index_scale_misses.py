@@ -37,6 +37,10 @@ def change_kind(query: str, listed: str) -> str:
     return "another letter changed"
 
 
+def cell(value: object) -> str:
+    return "–" if value is None else str(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
@@ -76,7 +80,6 @@ def main() -> None:
     lines += ["", "| query | listed name | change | rank of the listed entity (all candidates scored) | "
               "its score | best score |", "|---|---|---|---:|---:|---:|"]
     for m in misses:
-        cell = lambda v: "–" if v is None else str(v)  # noqa: E731
         lines.append(f"| {m['query']} | {m['listed']} | {m['change']} | {cell(m['rank'])} | "
                      f"{cell(m['score'])} | {cell(m['best_score'])} |")
     write_results("index_scale_misses", "\n".join(lines) + "\n",

@@ -82,20 +82,16 @@ def timed(cmd: list[str], env: dict) -> dict:
     return {"wall_s": wall, "peak_tree_rss_mb": peak[0], "output": output.strip().splitlines()[-1:]}
 
 
-def sha256(path: Path) -> str:
+def sha256(path: Path, lines: int | None = None) -> str:
+    """sha256 of a file, or of its first ``lines`` lines."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def head_lines(path: Path, n: int) -> str:
-    """sha256 of the first ``n`` lines of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for _, line in zip(range(n), fh):
-            digest.update(line)
+        if lines is None:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        else:
+            for _, line in zip(range(lines), fh):
+                digest.update(line)
     return digest.hexdigest()
 
 
@@ -114,7 +110,7 @@ def prefix_check(table: Path, n: int, runs: list[dict], chokepoint: list[str], e
     started = now_iso()
     result = timed([*chokepoint, "screen", str(head), "--out", str(out), "--workers", "2"], env)
     reference = sha256(out)
-    same = {run["config"]: head_lines(WORK / f"out-{slug(run['config'])}.jsonl", n) == reference for run in runs}
+    same = {run["config"]: sha256(output_file(run["config"]), n) == reference for run in runs}
     print(f"first {n:,} rows, local engine 2 processes: {result['wall_s']:.1f} s, "
           f"{n / result['wall_s']:.0f} rows/s; same as: {same}", flush=True)
     return {"rows": n, "wall_s": result["wall_s"], "rows_per_s": n / result["wall_s"],
@@ -122,8 +118,9 @@ def prefix_check(table: Path, n: int, runs: list[dict], chokepoint: list[str], e
             "started": started}
 
 
-def slug(label: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")
+def output_file(label: str) -> Path:
+    """Where the run of one configuration writes its output."""
+    return WORK / ("out-" + "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-") + ".jsonl")
 
 
 def main() -> None:
@@ -173,17 +170,19 @@ def main() -> None:
                 writer.writerow({k: row.get(k, "") for k in writer.fieldnames})
         partial.rename(table)
     done_file = WORK / f"runs-{rows}.json"
-    done = {r["config"]: r for r in json.loads(done_file.read_text())} if args.resume and done_file.exists() else {}
+    # with --resume, earlier runs on this input whose output file is still there, unchanged
+    recorded = json.loads(done_file.read_text()) if args.resume and done_file.exists() else []
+    done = {r["config"]: r for r in recorded
+            if output_file(r["config"]).exists() and sha256(output_file(r["config"])) == r["sha256"]}
     configs = [(f"local engine, {n} process{'es' if n != '1' else ''}", ["--workers", n])
                for n in filter(None, args.local_workers.split(","))]
     configs += [(f"Spark {m}", ["--engine", "spark", "--master", m]) for m in filter(None, args.masters.split(","))]
-    runs = list(done.values())  # earlier runs on this input, kept with --resume
+    runs = list(done.values())
     for label, extra in configs:
-        out = WORK / f"out-{slug(label)}.jsonl"
-        if label in done and out.exists() and sha256(out) == done[label]["sha256"]:
+        if label in done:
             print(f"{label}: kept from {done[label].get('started', 'an earlier run')}", flush=True)
             continue
-        runs = [r for r in runs if r["config"] != label]
+        out = output_file(label)
         out.unlink(missing_ok=True)
         run_started = now_iso()
         result = timed([*chokepoint, "screen", str(table), "--out", str(out), *extra], env)
@@ -215,7 +214,7 @@ def main() -> None:
                   f"{prefix['peak_tree_rss_mb']:,.0f} MB); the first {prefix['rows']:,} lines of each run's "
                   "output are " + "; ".join(f"{c}: {'identical' if ok else '**different**'}"
                                              for c, ok in prefix["same"].items()) + "."]
-    name = "spark-quick" if args.quick else "spark" if rows == 1_000_000 else f"spark-{rows // 1_000_000}m"
+    name = "spark-quick" if args.quick else "spark" if rows == 1_000_000 else f"spark-{rows}"
     write_results(name, "\n".join(lines) + "\n",
                   {"rows": rows, "runs": runs, "prefix_check": prefix, "started": started, "finished": finished})
 
