@@ -118,6 +118,12 @@ def prefix_check(table: Path, n: int, runs: list[dict], chokepoint: list[str], e
             "started": started}
 
 
+def same_text(same: bool | None) -> str:
+    if same is None:
+        return "not run in full (see the prefix check)"
+    return "yes" if same else "**no**"
+
+
 def output_file(label: str) -> Path:
     """Where the run of one configuration writes its output."""
     return WORK / ("out-" + "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-") + ".jsonl")
@@ -193,9 +199,11 @@ def main() -> None:
               f"peak {result['peak_tree_rss_mb']:.0f} MB", flush=True)
     prefix = prefix_check(table, args.prefix_check, runs, chokepoint, env) if args.prefix_check else None
     runs.sort(key=lambda r: (not r["config"].startswith("local"), r["config"]))
-    reference = runs[0]["sha256"] if runs else None  # the local engine's output when it ran
+    # the local engine's output, when it ran on the whole input
+    local = [run for run in runs if run["config"].startswith("local")]
+    reference = local[0]["sha256"] if local else None
     for run in runs:
-        run["same_as_local"] = run["sha256"] == reference
+        run["same_as_local"] = None if reference is None else run["sha256"] == reference
     finished = now_iso()
     lines = [f"# Batch screening: local engine and Spark ({rows:,} rows)", ""]
     lines += machine_markdown(info, " ".join(sys.argv), started, finished)
@@ -207,7 +215,7 @@ def main() -> None:
               "|---|---:|---:|---:|---|---|"]
     for run in runs:
         lines.append(f"| {run['config']} | {run['wall_s']:.1f} | {run['rows_per_s']:,.0f} | "
-                     f"{run['peak_tree_rss_mb']:,.0f} | {'yes' if run['same_as_local'] else '**no**'} | {run.get('started', '')} |")
+                     f"{run['peak_tree_rss_mb']:,.0f} | {same_text(run['same_as_local'])} | {run.get('started', '')} |")
     if prefix:
         lines += ["", f"Prefix check: the input's first {prefix['rows']:,} rows screened by the local engine "
                   f"(2 processes) in {prefix['wall_s']:.1f} s ({prefix['rows_per_s']:,.0f} rows/s, peak "

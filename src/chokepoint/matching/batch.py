@@ -23,6 +23,7 @@ import gc
 import io
 import multiprocessing as mp
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,7 +267,9 @@ def screen_rows(
 class ResultWriter:
     """Writes results in the output file's format, one row per input row."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, header: bool = True) -> None:
+        """``header=False`` writes a CSV without its header line (one part
+        of a file that is put together later)."""
         self.path = path
         self.format = file_format(path)
         self.rows: list[list[object]] = []
@@ -277,7 +280,8 @@ class ResultWriter:
             self._fh = path.open("w", encoding="utf-8", newline="")
         if self.format == "csv":
             self._csv = csv.writer(self._fh)
-            self._csv.writerow(TABLE_HEADER)
+            if header:
+                self._csv.writerow(TABLE_HEADER)
 
     def write(self, result: RowResult) -> None:
         if self.format == "jsonl":
@@ -286,6 +290,15 @@ class ResultWriter:
             self._csv.writerow(table_row(result))
         else:
             self.rows.append(table_row(result))
+
+    def append_part(self, part: Path) -> None:
+        """Copy a part written by ``ResultWriter(…, header=False)`` in the
+        same format, byte for byte (JSONL and CSV only)."""
+        if self._fh is None:
+            raise ValueError(f"{self.path}: parts can only be appended to JSONL and CSV files")
+        self._fh.flush()
+        with part.open("rb") as src:
+            shutil.copyfileobj(src, self._fh.buffer, 16 * 1024 * 1024)
 
     def close(self) -> None:
         if self._fh is not None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +14,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from chokepoint.matching.algorithm import DEFAULT_ALGORITHM
-from chokepoint.matching.batch import COLUMNS, InputRow, ResultWriter, RowResult, screen_row
+from chokepoint.matching.batch import COLUMNS, InputRow, ResultWriter, RowResult, file_format, screen_row
 
 if TYPE_CHECKING:  # pyspark is an optional dependency (`pip install chokepoint[spark]`)
     import pandas as pd
@@ -45,8 +48,7 @@ def spark_session(master: str = "local[2]", app_name: str = "chokepoint-screen",
                .config("spark.sql.shuffle.partitions", "8")
                # input files are read in slices of at most this size (about
                # 80,000 rows of a party CSV): enough tasks for every core,
-               # and results that come back to the driver a slice at a
-               # time (one 1M-row slice exhausted the driver's memory)
+               # and bounded memory per task
                .config("spark.sql.files.maxPartitionBytes", str(PARTITION_BYTES)))
     if memory:
         builder = builder.config("spark.driver.memory", memory)
@@ -150,15 +152,84 @@ def row_result(record) -> RowResult:
                      record["name"] or "")
 
 
+#: Columns of the summary each Spark task returns after writing its part.
+PART_SCHEMA = "first_row long, rows long, alert long, clear long, error long"
+PART_SCHEMA_COLUMNS = [column.split()[0] for column in PART_SCHEMA.split(", ")]
+#: Suffix of parts that hold whole results (for outputs the driver re-writes, XLSX).
+RESULT_PART = ".results"
+
+
+def part_name(first_row: int, suffix: str) -> str:
+    """Parts are named by their first row: sorting names sorts rows."""
+    return f"part-{first_row:012d}{suffix}"
+
+
+def _write_parts(parts_dir: str, suffix: str):
+    """A Spark task's writer: the task's results (consecutive rows, in
+    order) go to one part file named by its first row, written under a
+    temporary name and renamed when complete (a retried task replaces it)."""
+    def run(batches: Iterator["pd.DataFrame"]) -> Iterator["pd.DataFrame"]:
+        import pandas as pd
+
+        folder = Path(parts_dir)
+        counts = {"alert": 0, "clear": 0, "error": 0}
+        first = None
+        rows = 0
+        tmp = folder / f".tmp-{uuid.uuid4().hex}{suffix}"
+        writer = fh = None
+        try:
+            for frame in batches:
+                for record in frame.to_dict("records"):
+                    if first is None:
+                        first = int(record["row"])
+                        if suffix == RESULT_PART:
+                            fh = tmp.open("wb")
+                        else:
+                            writer = ResultWriter(tmp, header=False)
+                    if record["row"] != first + rows:
+                        raise RuntimeError(f"row {record['row']} came where row {first + rows} was expected")
+                    result = row_result(record)
+                    counts[result.status] += 1
+                    rows += 1
+                    if fh is not None:
+                        fh.write(orjson.dumps([result.id, result.status, result.matches, result.error,
+                                               result.name]) + b"\n")
+                    else:
+                        writer.write(result)
+        finally:
+            if writer is not None:
+                writer.close()
+            if fh is not None:
+                fh.close()
+        if first is None:
+            return
+        os.replace(tmp, folder / part_name(first, suffix))
+        yield pd.DataFrame([{"first_row": first, "rows": rows, **counts}], columns=PART_SCHEMA_COLUMNS)
+    return run
+
+
+def check_parts(parts: list) -> list:
+    """The parts' summaries in row order, checked to cover rows 0…n-1 once."""
+    parts = sorted(parts, key=lambda p: p["first_row"])
+    expected = 0
+    for part in parts:
+        if part["first_row"] != expected:
+            raise RuntimeError(f"Spark wrote a part starting at row {part['first_row']} "
+                               f"where row {expected} was expected")
+        expected += part["rows"]
+    return parts
+
+
 def screen_file(spark: "SparkSession", source: Path, target: Path, index_file: Path,
                 threshold: float | None = None, limit: int = 10) -> dict[str, int]:
     """``chokepoint screen --engine spark``: results in input order, written
     by the local engine's writer (JSONL, CSV, XLSX) or as a Parquet folder."""
     df, first_line = read_table(spark, source)
     # mapInPandas keeps the partitions and their order, and zipWithIndex
-    # numbered the rows partition by partition: the results come back in
-    # input order without a sort (which would screen everything twice, once
-    # to sample the sort keys)
+    # numbered the rows partition by partition: each task's rows are
+    # consecutive, so parts named by their first row put the output in input
+    # order without a sort (which would screen everything twice, once to
+    # sample the sort keys)
     results = screen(df, index_file, threshold, limit, first_line)
     counts = {"alert": 0, "clear": 0, "error": 0}
     if target.suffix.lower() == ".parquet":
@@ -166,24 +237,32 @@ def screen_file(spark: "SparkSession", source: Path, target: Path, index_file: P
         for row in spark.read.parquet(str(target)).groupBy("status").count().collect():
             counts[row["status"]] = row["count"]
         return counts
-    # screened on every executor at once and kept on local disk, then read
-    # back in order: toLocalIterator alone would compute one partition at a
-    # time, as the driver asks for it
-    from pyspark import StorageLevel
-
-    results = results.persist(StorageLevel.DISK_ONLY)
-    results.count()
-    writer = ResultWriter(target)
-    expected = 0
+    # every task writes its results to a part file beside the target (the
+    # target's folder must be shared with the executors on a cluster, as for
+    # any Spark output), and the driver puts the parts together: results
+    # never pass through the driver's memory or Spark's block manager (10M
+    # rows read back through toLocalIterator lost a result block)
+    fmt = file_format(target)
+    suffix = target.suffix if fmt in ("jsonl", "csv") else RESULT_PART
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parts_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.parts-", dir=target.parent))
     try:
-        for record in results.toLocalIterator():
-            if record["row"] != expected:
-                raise RuntimeError(f"Spark returned row {record['row']} where row {expected} was expected")
-            expected += 1
-            result = row_result(record)
-            counts[result.status] += 1
-            writer.write(result)
+        summaries = results.mapInPandas(_write_parts(str(parts_dir), suffix), PART_SCHEMA).collect()
+        parts = check_parts([s.asDict() for s in summaries])
+        writer = ResultWriter(target)
+        try:
+            for part in parts:
+                for status in counts:
+                    counts[status] += part[status]
+                path = parts_dir / part_name(part["first_row"], suffix)
+                if suffix == RESULT_PART:
+                    with path.open("rb") as fh:
+                        for line in fh:
+                            writer.write(RowResult(*orjson.loads(line)))
+                else:
+                    writer.append_part(path)
+        finally:
+            writer.close()
     finally:
-        writer.close()
-        results.unpersist()
+        shutil.rmtree(parts_dir, ignore_errors=True)
     return counts
