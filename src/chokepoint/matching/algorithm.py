@@ -67,9 +67,19 @@ class Algorithm:
         }
 
 
+#: The version changes whenever the same query against the same list
+#: versions can get another score or another set of candidates, so that a
+#: stored screening names the exact matcher that produced it (minor: scores
+#: or candidates change; major: the explanation schema changes).
+#:
+#: * 1.1.0 — retrieval counts each query word once in a listed name's share
+#:   and a look-alike hit 0.95 (exact names among many near-identical
+#:   listed names were crowded out of the candidates).
+#: * 1.0.0 — every development release before that (scores changed between
+#:   them without a new version).
 CHOKEPOINT_V1 = Algorithm(
     name="chokepoint-v1",
-    version="1.0.0",
+    version="1.1.0",
     description=(
         "Rarity-weighted word alignment of names normalised with rigour (transliteration, legal forms, "
         "name symbols) plus spelling families; generic words never match alone; conflicting words, "

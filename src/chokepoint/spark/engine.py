@@ -164,6 +164,26 @@ def part_name(first_row: int, suffix: str) -> str:
     return f"part-{first_row:012d}{suffix}"
 
 
+class _ResultsPart:
+    """A part holding whole results, one JSON array per line (for outputs
+    the driver writes itself, XLSX)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = path.open("wb")
+
+    def write(self, result: RowResult) -> None:
+        self._fh.write(orjson.dumps([result.id, result.status, result.matches, result.error, result.name]) + b"\n")
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def read_results_part(path: Path) -> Iterator[RowResult]:
+    with path.open("rb") as fh:
+        for line in fh:
+            yield RowResult(*orjson.loads(line))
+
+
 def _write_parts(parts_dir: str, suffix: str):
     """A Spark task's writer: the task's results (consecutive rows, in
     order) go to one part file named by its first row, written under a
@@ -171,39 +191,26 @@ def _write_parts(parts_dir: str, suffix: str):
     def run(batches: Iterator["pd.DataFrame"]) -> Iterator["pd.DataFrame"]:
         import pandas as pd
 
-        folder = Path(parts_dir)
+        tmp = Path(parts_dir) / f".tmp-{uuid.uuid4().hex}{suffix}"
+        writer = _ResultsPart(tmp) if suffix == RESULT_PART else ResultWriter(tmp, header=False)
         counts = {"alert": 0, "clear": 0, "error": 0}
-        first = None
-        rows = 0
-        tmp = folder / f".tmp-{uuid.uuid4().hex}{suffix}"
-        writer = fh = None
+        first, rows = None, 0
         try:
             for frame in batches:
                 for record in frame.to_dict("records"):
-                    if first is None:
-                        first = int(record["row"])
-                        if suffix == RESULT_PART:
-                            fh = tmp.open("wb")
-                        else:
-                            writer = ResultWriter(tmp, header=False)
+                    first = int(record["row"]) if first is None else first
                     if record["row"] != first + rows:
                         raise RuntimeError(f"row {record['row']} came where row {first + rows} was expected")
                     result = row_result(record)
                     counts[result.status] += 1
                     rows += 1
-                    if fh is not None:
-                        fh.write(orjson.dumps([result.id, result.status, result.matches, result.error,
-                                               result.name]) + b"\n")
-                    else:
-                        writer.write(result)
+                    writer.write(result)
         finally:
-            if writer is not None:
-                writer.close()
-            if fh is not None:
-                fh.close()
-        if first is None:
+            writer.close()
+        if first is None:  # an empty slice
+            tmp.unlink()
             return
-        os.replace(tmp, folder / part_name(first, suffix))
+        os.replace(tmp, Path(parts_dir) / part_name(first, suffix))
         yield pd.DataFrame([{"first_row": first, "rows": rows, **counts}], columns=PART_SCHEMA_COLUMNS)
     return run
 
@@ -256,9 +263,8 @@ def screen_file(spark: "SparkSession", source: Path, target: Path, index_file: P
                     counts[status] += part[status]
                 path = parts_dir / part_name(part["first_row"], suffix)
                 if suffix == RESULT_PART:
-                    with path.open("rb") as fh:
-                        for line in fh:
-                            writer.write(RowResult(*orjson.loads(line)))
+                    for result in read_results_part(path):
+                        writer.write(result)
                 else:
                     writer.append_part(path)
         finally:
