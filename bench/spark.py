@@ -79,7 +79,9 @@ def timed(cmd: list[str], env: dict) -> dict:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
-    return {"wall_s": wall, "peak_tree_rss_mb": peak[0], "output": output.strip().splitlines()[-1:]}
+    # the CLI's summary ("N rows: a alert, c clear, e error"); Spark logs may follow it
+    summary = [line for line in output.splitlines() if " rows: " in line][-1:]
+    return {"wall_s": wall, "peak_tree_rss_mb": peak[0], "output": summary or output.strip().splitlines()[-1:]}
 
 
 def sha256(path: Path, lines: int | None = None) -> str:

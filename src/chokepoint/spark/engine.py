@@ -36,8 +36,7 @@ PARTITION_BYTES = 4 * 1024 * 1024
 def spark_session(master: str = "local[2]", app_name: str = "chokepoint-screen",
                   memory: str | None = None) -> "SparkSession":
     """A Spark session whose Python workers run this interpreter (so they
-    import the same chokepoint); the driver memory may be raised for big
-    collects."""
+    import the same chokepoint); ``memory`` sets the driver's memory."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -154,7 +153,6 @@ def row_result(record) -> RowResult:
 
 #: Columns of the summary each Spark task returns after writing its part.
 PART_SCHEMA = "first_row long, rows long, alert long, clear long, error long"
-PART_SCHEMA_COLUMNS = [column.split()[0] for column in PART_SCHEMA.split(", ")]
 #: Suffix of parts that hold whole results (for outputs the driver re-writes, XLSX).
 RESULT_PART = ".results"
 
@@ -211,7 +209,8 @@ def _write_parts(parts_dir: str, suffix: str):
             tmp.unlink()
             return
         os.replace(tmp, Path(parts_dir) / part_name(first, suffix))
-        yield pd.DataFrame([{"first_row": first, "rows": rows, **counts}], columns=PART_SCHEMA_COLUMNS)
+        # mapInPandas matches the frame's columns to PART_SCHEMA by name
+        yield pd.DataFrame([{"first_row": first, "rows": rows, **counts}])
     return run
 
 
